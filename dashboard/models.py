@@ -1,0 +1,209 @@
+"""Database tables, and the small pieces of status logic that belong to them.
+
+Timestamps are stored as integer microseconds since the Unix epoch (``EpochMicros``):
+the same exact, index-friendly representation on SQLite and PostgreSQL, so the
+hot paths can compare plain integers in raw SQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, Optional
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from dashboard.timeutil import from_micros, to_micros, utcnow
+
+RESULTS = ("tick", "run", "complete", "fail", "miss")
+JOB_RESULTS = ("tick", "run", "complete", "fail")
+ALLOWED_METHODS = ("GET", "POST", "HEAD", "PUT")
+DEFAULT_METHODS = ("GET", "POST", "HEAD")
+# Stored statuses; "late" and "paused" are derived (see Heartbeat.get_status).
+STATUS_NEW, STATUS_UP, STATUS_DOWN = "new", "up", "down"
+STATUS_LATE, STATUS_PAUSED = "late", "paused"
+STATUSES = (STATUS_NEW, STATUS_UP, STATUS_LATE, STATUS_DOWN, STATUS_PAUSED)
+
+
+class EpochMicros(TypeDecorator[datetime]):
+    """A UTC-aware datetime stored as BIGINT microseconds since the epoch."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
+        if value is None or isinstance(value, int):
+            return value
+        return to_micros(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        return None if value is None else from_micros(int(value))
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Service(SQLModel, table=True):
+    __tablename__ = "service"
+
+    id: str = Field(default_factory=new_uuid, sa_column=Column(String(36), primary_key=True))
+    name: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
+    description: str = Field(default="", sa_column=Column(String(500), nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
+
+
+class Heartbeat(SQLModel, table=True):
+    """One monitored job.
+
+    ``miss_at`` is the stored deadline the detector acts on: while the heartbeat is
+    up it is ``next_due_at + grace``; while down it is when the next additional
+    ``miss`` falls due; it is NULL when nothing can be missed (new or paused).
+    Every ping recomputes it, so "what is due" is one indexed range query.
+    """
+
+    __tablename__ = "heartbeat"
+    __table_args__ = (UniqueConstraint("service_id", "name", name="uq_heartbeat_service_name"),)
+
+    id: str = Field(default_factory=new_uuid, sa_column=Column(String(36), primary_key=True))
+    service_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    name: str = Field(sa_column=Column(String(100), nullable=False))
+    interval: int = Field(sa_column=Column(Integer, nullable=False))
+    grace: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    methods: str = Field(default=",".join(DEFAULT_METHODS), sa_column=Column(String(32), nullable=False))
+    enabled: bool = Field(default=True, nullable=False)
+    status: str = Field(default=STATUS_NEW, sa_column=Column(String(8), nullable=False, server_default=STATUS_NEW))
+    last_ping_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
+    next_due_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
+    miss_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True, index=True))
+    # Start of the job currently running (a `run` ping), to time the next complete/fail.
+    last_run_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
+
+    @property
+    def method_list(self) -> list[str]:
+        return [m for m in self.methods.split(",") if m]
+
+    def grace_delta(self) -> timedelta:
+        return timedelta(seconds=self.grace)
+
+    def down_after(self) -> datetime | None:
+        """When an up heartbeat turns down if no check-in arrives."""
+        if self.next_due_at is None:
+            return None
+        return self.next_due_at + self.grace_delta()
+
+    def get_status(self, now: datetime) -> str:
+        if not self.enabled:
+            return STATUS_PAUSED
+        if self.status != STATUS_UP or self.next_due_at is None:
+            return self.status
+        if now < self.next_due_at:
+            return STATUS_UP
+        # Past the deadline but the detector has not flipped it yet: still "late"
+        # until the flip is recorded, so the status never claims an unrecorded miss.
+        return STATUS_LATE
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_heartbeat_received", "heartbeat_id", "received_at", "id"),)
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    heartbeat_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("heartbeat.id", ondelete="CASCADE"), nullable=False)
+    )
+    result: str = Field(sa_column=Column(String(8), nullable=False))
+    message: str = Field(default="", sa_column=Column(String(1000), nullable=False, server_default=""))
+    message_truncated: bool = Field(default=False, nullable=False)
+    received_at: datetime = Field(sa_column=Column(EpochMicros(), nullable=False))
+    method: Optional[str] = Field(default=None, sa_column=Column(String(8), nullable=True))
+    source_ip: Optional[str] = Field(default=None, sa_column=Column(String(64), nullable=True))
+    user_agent: Optional[str] = Field(default=None, sa_column=Column(String(300), nullable=True))
+    duration_ms: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class EventRollup(SQLModel, table=True):
+    """Per-heartbeat hourly counts, updated in the same transaction as the events.
+
+    Statistics read these instead of scanning raw events, and they outlive the
+    event retention window.
+    """
+
+    __tablename__ = "event_rollup"
+
+    heartbeat_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("heartbeat.id", ondelete="CASCADE"), primary_key=True)
+    )
+    hour_start: datetime = Field(sa_column=Column(EpochMicros(), primary_key=True))
+    tick_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    run_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    complete_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    fail_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    miss_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    duration_total_ms: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    duration_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+
+
+class Flip(SQLModel, table=True):
+    """A status change that people may need to hear about (up→down, down→up).
+
+    Written in the same transaction as the change itself; the alert dispatcher
+    claims unprocessed flips later, outside the ping request and the detector.
+    """
+
+    __tablename__ = "flip"
+    __table_args__ = (Index("ix_flip_unprocessed", "processed_at", "id"),)
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    heartbeat_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("heartbeat.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    old_status: str = Field(sa_column=Column(String(8), nullable=False))
+    new_status: str = Field(sa_column=Column(String(8), nullable=False))
+    reason: str = Field(sa_column=Column(String(16), nullable=False))  # miss | fail | recovery
+    created_at: datetime = Field(sa_column=Column(EpochMicros(), nullable=False))
+    processed_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+
+    id: str = Field(default_factory=new_uuid, sa_column=Column(String(36), primary_key=True))
+    name: str = Field(sa_column=Column(String(100), nullable=False))
+    # First characters of the token, shown in lists so people can tell keys apart.
+    prefix: str = Field(sa_column=Column(String(16), nullable=False))
+    key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    scope: str = Field(sa_column=Column(String(16), nullable=False))  # read-only | read-write
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
+    last_used_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
+    revoked_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: str = Field(default_factory=new_uuid, sa_column=Column(String(36), primary_key=True))
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    password_hash: str = Field(sa_column=Column(String(255), nullable=False))
+    is_admin: bool = Field(default=False, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
+
+
+class UserSession(SQLModel, table=True):
+    """A dashboard login; the browser keeps the token, we keep only its hash."""
+
+    __tablename__ = "user_session"
+
+    token_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    user_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(EpochMicros(), nullable=False))

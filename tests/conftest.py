@@ -1,0 +1,58 @@
+"""Shared fixtures: a real, migrated database per test (SQLite file by default).
+
+Set LUBDUB_TEST_DATABASE=postgresql to run the same tests on the PostgreSQL at
+127.0.0.1:5432 (database `test`); each test then gets its own schema-less reset.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from dashboard import db
+from dashboard.config import reset_settings
+from dashboard.migrate import upgrade_database
+
+POSTGRES_URL = os.environ.get("LUBDUB_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = db.build_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    if os.environ.get("LUBDUB_TEST_DATABASE") == "postgresql":
+        url = POSTGRES_URL
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'lubdub.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("PUBLIC_URL", "http://lubdub.test")
+    reset_settings()
+    db.dispose_engines()
+    yield url
+    db.dispose_engines()
+    reset_settings()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Engine:
+    upgrade_database(database_url)
+    return db.get_engine(database_url)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """A fixed, round moment to build expectations from."""
+    return datetime(2026, 11, 2, 12, 0, 0, tzinfo=timezone.utc)
