@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -56,3 +57,40 @@ def engine(database_url: str) -> Engine:
 def now() -> datetime:
     """A fixed, round moment to build expectations from."""
     return datetime(2026, 11, 2, 12, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def make_heartbeat(engine: Engine):
+    """Create a service (once) and heartbeats in it, straight through the ORM."""
+    from dashboard.db import session_scope
+    from dashboard.models import Heartbeat, Service
+
+    service_ids: dict[str, str] = {}
+
+    def create(name: str = "backup", *, service: str = "default", **fields: object) -> Heartbeat:
+        with session_scope(engine, write=True) as session:
+            if service not in service_ids:
+                row = Service(name=service)
+                session.add(row)
+                session.flush()
+                service_ids[service] = row.id
+            heartbeat = Heartbeat(service_id=service_ids[service], name=name, **{"interval": 60, **fields})
+            session.add(heartbeat)
+        return heartbeat
+
+    return create
+
+
+@pytest.fixture
+def running(engine: Engine):
+    """The per-process background machinery with the detector left to the test."""
+    from dashboard.config import get_settings
+    from dashboard.core import background
+
+    settings = get_settings()
+    bg = background.Background(engine, replace(settings, run_detector=False))
+    bg.start()
+    background.set_current(bg)
+    yield bg
+    background.set_current(None)
+    bg.stop()

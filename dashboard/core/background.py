@@ -1,0 +1,95 @@
+"""The app's background machinery, started once per server process.
+
+Owns the ping writer (every process has one) and the APScheduler that runs the
+singleton jobs; those jobs only do work in the process that holds leadership,
+so with several workers or instances the detector still runs exactly once.
+Other modules (the alert dispatcher, retention) add their jobs with
+``add_singleton_job`` before ``start``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import Engine
+
+from dashboard.config import Settings
+from dashboard.core import detector
+from dashboard.core.leader import Leadership
+from dashboard.core.writer import PingWriter
+from dashboard.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DetectorStats:
+    passes: int = 0
+    misses: int = 0
+    last_pass_seconds: float = 0.0
+    last_error: str | None = None
+
+
+@dataclass
+class Background:
+    engine: Engine
+    settings: Settings
+    writer: PingWriter = field(init=False)
+    scheduler: BackgroundScheduler = field(init=False)
+    leadership: Leadership = field(init=False)
+    detector_stats: DetectorStats = field(default_factory=DetectorStats)
+
+    def __post_init__(self) -> None:
+        self.writer = PingWriter(self.engine, max_batch=self.settings.writer_max_batch)
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+        self.leadership = Leadership(self.engine, "singletons")
+        if self.settings.run_detector:
+            self.add_singleton_job("miss-detector", self.detector_tick, self.settings.detector_period_s)
+
+    def add_singleton_job(self, job_id: str, func: Callable[[], object], period_s: float) -> None:
+        def guarded() -> None:
+            if self.leadership.try_acquire():
+                func()
+
+        # coalesce + max_instances=1: a slow pass delays the next one, never overlaps it.
+        self.scheduler.add_job(guarded, "interval", seconds=period_s, id=job_id,
+                               max_instances=1, coalesce=True, misfire_grace_time=None)
+
+    def detector_tick(self) -> None:
+        started = time.perf_counter()
+        try:
+            report = detector.run_pass(self.engine, utcnow(), max_misses=self.settings.max_catch_up_misses)
+        except Exception as exc:  # a failed pass is retried on the next tick
+            log.exception("miss detector pass failed")
+            self.detector_stats.last_error = str(exc)
+            return
+        self.detector_stats.passes += 1
+        self.detector_stats.misses += report.misses
+        self.detector_stats.last_pass_seconds = time.perf_counter() - started
+        if report.misses:
+            log.info("detector recorded %d misses on %d heartbeats", report.misses, report.heartbeats)
+
+    def start(self) -> None:
+        self.writer.start()
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.shutdown(wait=True)
+        self.writer.stop()
+        self.leadership.release()
+
+
+_current: Background | None = None
+
+
+def current() -> Background | None:
+    return _current
+
+
+def set_current(background: Background | None) -> None:
+    global _current
+    _current = background

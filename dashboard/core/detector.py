@@ -1,0 +1,118 @@
+"""The miss detector: one pass finds every heartbeat whose stored deadline passed.
+
+A pass is a single indexed range query on ``heartbeat.miss_at`` when nothing is
+due.  For each due heartbeat it records one ``miss`` event per deadline that
+elapsed (stamped with that deadline, so a catch-up after downtime has the real
+times), flips an up heartbeat to down, records the flip for alerting, and moves
+``miss_at`` one interval past the last recorded deadline.
+
+Every write is guarded by ``WHERE miss_at = <the value we read>``: when several
+processes run a pass at once, only one of them can advance a given deadline, and
+the others record nothing for it.  The events are inserted only after the guarded
+update succeeded, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard.core.ingest import INSERT_FLIP, RollupAccumulator
+from dashboard.db import writer as write_engine
+from dashboard.models import STATUS_DOWN
+from dashboard.timeutil import to_micros
+
+SECOND = 1_000_000
+# How many due heartbeats one transaction handles; the pass loops until none is due.
+CLAIM_BATCH = 2000
+
+_DUE = text(
+    "SELECT id, interval, grace, status, miss_at FROM heartbeat "
+    "WHERE miss_at <= :now AND enabled = :enabled ORDER BY miss_at, id LIMIT :limit"
+)
+_ADVANCE = text(
+    "UPDATE heartbeat SET status = :status, miss_at = :next_miss_at "
+    "WHERE id = :id AND miss_at = :miss_at AND enabled = :enabled"
+)
+_INSERT_MISS = text(
+    "INSERT INTO event (heartbeat_id, result, message, message_truncated, received_at, method) "
+    "VALUES (:heartbeat_id, 'miss', :message, :truncated, :received_at, NULL)"
+)
+
+
+@dataclass(slots=True)
+class PassReport:
+    heartbeats: int = 0
+    misses: int = 0
+    flips: int = 0
+
+
+def miss_deadlines(first_deadline: int, interval_micros: int, now: int, limit: int) -> list[int]:
+    """Deadlines from ``first_deadline`` up to ``now``, one interval apart, the newest ``limit``."""
+    if first_deadline > now:
+        return []
+    count = (now - first_deadline) // interval_micros + 1
+    skipped = max(0, count - limit)
+    return [first_deadline + (skipped + k) * interval_micros for k in range(count - skipped)]
+
+
+def _due_rows(conn: Connection, now: int) -> list:  # type: ignore[type-arg]
+    return list(conn.execute(_DUE, {"now": now, "enabled": True, "limit": CLAIM_BATCH}))
+
+
+def _record(conn: Connection, rows: list, now: int, max_misses: int) -> PassReport:  # type: ignore[type-arg]
+    report = PassReport()
+    events: list[dict[str, object]] = []
+    flips: list[dict[str, object]] = []
+    rollups = RollupAccumulator()
+    # Lock rows in id order, as the ping writer does, so PostgreSQL never deadlocks.
+    for row in sorted(rows, key=lambda r: r.id):
+        interval = row.interval * SECOND
+        deadlines = miss_deadlines(row.miss_at, interval, now, max_misses)
+        advanced = conn.execute(_ADVANCE, {
+            "id": row.id, "miss_at": row.miss_at, "enabled": True,
+            "status": STATUS_DOWN, "next_miss_at": deadlines[-1] + interval,
+        })
+        if advanced.rowcount != 1:
+            continue  # another detector got there first, or it was just pinged or paused
+        report.heartbeats += 1
+        for deadline in deadlines:
+            events.append({"heartbeat_id": row.id, "message": "", "truncated": False, "received_at": deadline})
+            rollups.add(row.id, deadline, "miss", None)
+        report.misses += len(deadlines)
+        if row.status != STATUS_DOWN:
+            flips.append({"heartbeat_id": row.id, "old_status": row.status, "new_status": STATUS_DOWN,
+                          "reason": "miss", "created_at": deadlines[0]})
+    if events:
+        conn.execute(_INSERT_MISS, events)
+    rollups.write(conn)
+    if flips:
+        conn.execute(INSERT_FLIP, flips)
+    report.flips = len(flips)
+    return report
+
+
+def run_pass(engine: Engine, now: datetime, *, max_misses: int = 1000) -> PassReport:
+    """Record every miss due at ``now``. Safe to run concurrently from many processes."""
+    now_micros = to_micros(now)
+    total = PassReport()
+    with engine.connect() as reader:
+        # The cheap check first, outside any write lock: the usual answer is "nothing".
+        if not _due_rows(reader, now_micros):
+            return total
+    with write_engine(engine).connect() as conn:
+        while True:
+            with conn.begin():
+                rows = _due_rows(conn, now_micros)
+                if not rows:
+                    break
+                report = _record(conn, rows, now_micros, max_misses)
+            total.heartbeats += report.heartbeats
+            total.misses += report.misses
+            total.flips += report.flips
+            if len(rows) < CLAIM_BATCH:
+                break
+    return total

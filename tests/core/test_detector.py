@@ -1,0 +1,150 @@
+"""The miss detector, with time passed in: late, down, repeated misses, catch-up, idempotence."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+
+from dashboard import db
+from dashboard.core import detector
+from dashboard.core.ingest import PingRequest, apply_pings
+from dashboard.db import writer as write_engine
+from dashboard.models import Heartbeat
+from dashboard.timeutil import from_micros
+
+
+def ping_at(engine, heartbeat_id: str, when: datetime, result: str = "tick") -> None:  # type: ignore[no-untyped-def]
+    with write_engine(engine).begin() as conn:
+        apply_pings(conn, [PingRequest(heartbeat_id, result)], when)
+
+
+def misses(engine, heartbeat_id: str) -> list[datetime]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT received_at FROM event WHERE heartbeat_id = :id AND result = 'miss' "
+                                 "ORDER BY received_at"), {"id": heartbeat_id})
+        return [from_micros(r[0]) for r in rows]
+
+
+def flips(engine) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(
+            "SELECT heartbeat_id, old_status, new_status, reason, created_at FROM flip ORDER BY id"))]
+
+
+def load(engine, heartbeat_id: str) -> Heartbeat:  # type: ignore[no-untyped-def]
+    with db.session_scope(engine) as session:
+        return session.get(Heartbeat, heartbeat_id)
+
+
+def test_it_handles_grace_late_then_down_at_the_deadline(engine, make_heartbeat, now) -> None:
+    hb = make_heartbeat(interval=60, grace=30)
+    ping_at(engine, hb.id, now)
+    assert load(engine, hb.id).get_status(now + timedelta(seconds=59)) == "up"
+    assert load(engine, hb.id).get_status(now + timedelta(seconds=60)) == "late"
+
+    almost = detector.run_pass(engine, now + timedelta(seconds=90) - timedelta(microseconds=1))
+    assert almost.misses == 0
+    report = detector.run_pass(engine, now + timedelta(seconds=90))
+    assert (report.misses, report.flips) == (1, 1)
+    assert misses(engine, hb.id) == [now + timedelta(seconds=90)]
+    assert load(engine, hb.id).get_status(now + timedelta(seconds=90)) == "down"
+    assert flips(engine) == [(hb.id, "up", "down", "miss", int((now + timedelta(seconds=90)).timestamp() * 1e6))]
+
+
+def test_it_records_one_more_miss_per_interval_but_flips_once(engine, make_heartbeat, now) -> None:
+    hb = make_heartbeat(interval=60, grace=0)
+    ping_at(engine, hb.id, now)
+    for seconds in (60, 61, 119, 120, 180):
+        detector.run_pass(engine, now + timedelta(seconds=seconds))
+    assert misses(engine, hb.id) == [now + timedelta(seconds=s) for s in (60, 120, 180)]
+    assert len(flips(engine)) == 1
+
+
+def test_it_catches_up_every_deadline_after_downtime(engine, make_heartbeat, now) -> None:
+    hb = make_heartbeat(interval=60, grace=30)
+    ping_at(engine, hb.id, now)
+    report = detector.run_pass(engine, now + timedelta(seconds=90 + 600))
+    assert report.misses == 11
+    assert misses(engine, hb.id) == [now + timedelta(seconds=90 + 60 * k) for k in range(11)]
+    # Nothing more until the next interval elapses.
+    assert detector.run_pass(engine, now + timedelta(seconds=90 + 659)).misses == 0
+
+
+def test_catch_up_is_capped_to_the_newest_deadlines(engine, make_heartbeat, now) -> None:
+    hb = make_heartbeat(interval=10, grace=0)
+    ping_at(engine, hb.id, now)
+    detector.run_pass(engine, now + timedelta(seconds=10 * 50), max_misses=5)
+    assert misses(engine, hb.id) == [now + timedelta(seconds=10 * k) for k in range(46, 51)]
+
+
+def test_new_and_paused_heartbeats_are_never_missed(engine, make_heartbeat, now) -> None:
+    make_heartbeat("never-pinged")
+    paused = make_heartbeat("paused", enabled=False)
+    ping_at(engine, paused.id, now)
+    assert detector.run_pass(engine, now + timedelta(days=30)).misses == 0
+    assert flips(engine) == []
+
+
+def test_a_ping_before_the_deadline_prevents_the_miss(engine, make_heartbeat, now) -> None:
+    hb = make_heartbeat(interval=60)
+    ping_at(engine, hb.id, now)
+    ping_at(engine, hb.id, now + timedelta(seconds=59))
+    assert detector.run_pass(engine, now + timedelta(seconds=100)).misses == 0
+    assert detector.run_pass(engine, now + timedelta(seconds=119)).misses == 1
+
+
+def test_a_ping_after_down_recovers_with_a_flip(engine, make_heartbeat, now) -> None:
+    hb = make_heartbeat(interval=60)
+    ping_at(engine, hb.id, now)
+    detector.run_pass(engine, now + timedelta(seconds=60))
+    ping_at(engine, hb.id, now + timedelta(seconds=70))
+    assert [f[1:4] for f in flips(engine)] == [("up", "down", "miss"), ("down", "up", "recovery")]
+    assert load(engine, hb.id).status == "up"
+
+
+def test_misses_feed_the_rollups(engine, make_heartbeat, now) -> None:
+    hb = make_heartbeat(interval=60)
+    ping_at(engine, hb.id, now)
+    detector.run_pass(engine, now + timedelta(seconds=60 * 5))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT SUM(miss_count) FROM event_rollup")).scalar_one() == 5
+
+
+def test_two_detectors_on_one_database_record_each_deadline_once(engine, database_url, make_heartbeat, now) -> None:
+    heartbeats = [make_heartbeat(f"job-{i}", interval=10) for i in range(300)]
+    for hb in heartbeats:
+        ping_at(engine, hb.id, now)
+    # A second, independent engine stands for a second process.
+    other = db.build_engine(database_url)
+    barrier = threading.Barrier(2)
+    reports: list[detector.PassReport] = []
+
+    def run(target) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        for step in range(1, 6):
+            reports.append(detector.run_pass(target, now + timedelta(seconds=10 * step)))
+
+    threads = [threading.Thread(target=run, args=(e,)) for e in (engine, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.dispose()
+    with engine.connect() as conn:
+        duplicated = conn.execute(text(
+            "SELECT COUNT(*) FROM (SELECT heartbeat_id, received_at FROM event WHERE result = 'miss' "
+            "GROUP BY heartbeat_id, received_at HAVING COUNT(*) > 1) d")).scalar_one()
+        total = conn.execute(text("SELECT COUNT(*) FROM event WHERE result = 'miss'")).scalar_one()
+    assert duplicated == 0
+    assert total == 300 * 5
+    assert sum(r.misses for r in reports) == 300 * 5
+    assert len(flips(engine)) == 300
+
+
+def test_miss_deadlines_arithmetic() -> None:
+    assert detector.miss_deadlines(100, 10, 99, 1000) == []
+    assert detector.miss_deadlines(100, 10, 100, 1000) == [100]
+    assert detector.miss_deadlines(100, 10, 125, 1000) == [100, 110, 120]
+    assert detector.miss_deadlines(100, 10, 195, 3) == [170, 180, 190]

@@ -1,0 +1,68 @@
+from datetime import datetime, timedelta, timezone
+
+from dashboard.core.transitions import HeartbeatState, apply_ping
+
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def state(**overrides: object) -> HeartbeatState:
+    fields: dict[str, object] = dict(
+        id="h", interval=60, grace=30, methods=("GET",), enabled=True, status="new",
+        last_ping_at=None, next_due_at=None, miss_at=None, last_run_at=None,
+    )
+    fields.update(overrides)
+    return HeartbeatState(**fields)  # type: ignore[arg-type]
+
+
+def test_tick_on_new_heartbeat_schedules_deadline_without_flip() -> None:
+    s = state()
+    effect = apply_ping(s, "tick", T0)
+    assert s.status == "up"
+    assert s.next_due_at == T0 + timedelta(seconds=60)
+    assert s.miss_at == T0 + timedelta(seconds=90)
+    assert effect.flip is None
+
+
+def test_fail_flips_to_down_and_still_schedules_next_deadline() -> None:
+    s = state(status="up")
+    effect = apply_ping(s, "fail", T0)
+    assert s.status == "down"
+    assert effect.flip == ("up", "down", "fail")
+    assert s.next_due_at == T0 + timedelta(seconds=60)
+
+
+def test_fail_while_down_does_not_flip_again() -> None:
+    s = state(status="down")
+    assert apply_ping(s, "fail", T0).flip is None
+
+
+def test_complete_after_down_is_a_recovery() -> None:
+    s = state(status="down")
+    assert apply_ping(s, "complete", T0).flip == ("down", "up", "recovery")
+    assert s.status == "up"
+
+
+def test_run_then_complete_carries_duration_and_run_keeps_deadline() -> None:
+    due = T0 + timedelta(seconds=10)
+    s = state(status="up", next_due_at=due, miss_at=due)
+    apply_ping(s, "run", T0)
+    assert s.next_due_at == due and s.last_run_at == T0
+    effect = apply_ping(s, "complete", T0 + timedelta(milliseconds=2500))
+    assert effect.duration_ms == 2500
+    assert s.last_run_at is None
+    # A second complete has no run to pair with.
+    assert apply_ping(s, "complete", T0 + timedelta(seconds=3)).duration_ms is None
+
+
+def test_paused_heartbeat_changes_nothing() -> None:
+    s = state(enabled=False, status="up", next_due_at=T0)
+    effect = apply_ping(s, "fail", T0 + timedelta(seconds=5))
+    assert (s.status, s.next_due_at, s.last_ping_at, s.dirty) == ("up", T0, None, False)
+    assert effect.flip is None
+    assert s.effective_status(T0) == "paused"
+
+
+def test_effective_status_is_late_past_due_until_detector_flips() -> None:
+    s = state(status="up", next_due_at=T0)
+    assert s.effective_status(T0 - timedelta(microseconds=1)) == "up"
+    assert s.effective_status(T0) == "late"
