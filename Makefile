@@ -1,0 +1,43 @@
+# Lubdub — see README.md. `make run` serves on http://localhost:$(PORT); `make test` runs everything.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 3000
+
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+# Reflex otherwise measures several npm mirrors at start; use the one npm is configured with.
+export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
+export PORT
+
+.PHONY: run install install-dev migrate test test-postgres bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(PY) -m dashboard migrate
+
+run: migrate
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/reflex run --env prod --single-port \
+		--frontend-port $(PORT) --backend-port $(PORT)
+
+test: install-dev
+	./scripts/test.sh
+
+bench: install-dev
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m bench
+
+clean:
+	rm -rf .web .states data

@@ -1,0 +1,32 @@
+from sqlmodel import select
+
+from dashboard import db
+from dashboard.cli import main
+from dashboard.core.users import authenticate
+from dashboard.models import ApiKey, User
+
+
+def test_create_user_then_log_in(engine, capsys) -> None:
+    assert main(["create-user", "Admin@Example.com", "--password", "correct horse"]) == 0
+    assert "created user admin@example.com (admin)" in capsys.readouterr().out
+    with db.session_scope(engine) as session:
+        assert authenticate(session, "admin@example.com", "correct horse") is not None
+        assert authenticate(session, "admin@example.com", "wrong password") is None
+        assert session.exec(select(User)).one().password_hash.startswith("$argon2")
+
+
+def test_create_user_rejects_short_password_and_duplicates(engine, capsys) -> None:
+    assert main(["create-user", "a@b.c", "--password", "short"]) == 1
+    assert "at least 8 characters" in capsys.readouterr().err
+    assert main(["create-user", "a@b.c", "--password", "long enough"]) == 0
+    assert main(["create-user", "a@b.c", "--password", "long enough"]) == 1
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_create_api_key_prints_the_token_once_and_stores_a_hash(engine, capsys) -> None:
+    assert main(["create-api-key", "ci", "--read-only"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    with db.session_scope(engine) as session:
+        key = session.exec(select(ApiKey)).one()
+    assert key.scope == "read-only"
+    assert token not in key.key_hash and len(key.key_hash) == 64
