@@ -1,9 +1,9 @@
 """The check-in endpoint: ``/ping/{id}`` and the Pinghome alias ``/v1/heartbeat/{id}``.
 
-The hot path.  It parses the request, hands the ping to the group-commit writer
-and answers once the ping is committed.  It deliberately avoids FastAPI (no
-dependency injection or response models) and touches the database only through
-the writer.
+This is the hot path, so it is a bare ASGI callable: no router, no request or
+response objects, no dependency injection.  It parses the request, hands the
+ping to the group-commit writer and answers once the ping is committed.  It
+touches the database only through the writer.
 """
 
 from __future__ import annotations
@@ -12,47 +12,73 @@ import json
 import uuid
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from dashboard.core import background
 from dashboard.core.ingest import MESSAGE_LIMIT, PingRequest
 from dashboard.core.writer import WriterUnavailable
 from dashboard.models import ALLOWED_METHODS, JOB_RESULTS
 
+PING_PREFIXES = ("/ping/", "/v1/heartbeat/")
 MAX_BODY_BYTES = 100 * 1024
 _RESULT_HELP = "result must be one of: " + ", ".join(JOB_RESULTS)
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+_OK_BODIES = {status: json.dumps({"ok": True, "status": status}).encode()
+              for status in ("new", "up", "late", "down", "paused")}
 
 
-class BadPing(Exception):
-    def __init__(self, status_code: int, code: str, message: str) -> None:
+class PingError(Exception):
+    """A check-in that is answered with an error and records nothing."""
+
+    def __init__(self, status_code: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status_code, self.code, self.message = status_code, code, message
+        self.headers = headers or {}
+
+    def body(self) -> bytes:
+        return json.dumps({"error": {"code": self.code, "message": self.message, "fields": {}}}).encode()
 
 
-def error_response(status_code: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "fields": {}}}, status_code, headers=headers)
+NOT_FOUND = PingError(404, "not_found", "no heartbeat with this id")
+TOO_LARGE = PingError(413, "payload_too_large", f"the body is larger than {MAX_BODY_BYTES // 1024} KB")
 
 
-def _canonical_id(raw: str) -> str | None:
+def is_ping_path(path: str) -> bool:
+    return path.startswith(PING_PREFIXES) and path.count("/") == (2 if path.startswith("/ping/") else 3)
+
+
+def canonical_id(path: str) -> str | None:
+    raw = path.rsplit("/", 1)[1]
     try:
         return str(uuid.UUID(raw))
     except ValueError:
         return None
 
 
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _read_body(scope: Scope, receive: Receive) -> bytes:
+    declared = _header(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise BadPing(413, "payload_too_large", f"the body is larger than {MAX_BODY_BYTES // 1024} KB")
+        raise TOO_LARGE
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise PingError(400, "disconnected", "the client went away")
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise BadPing(413, "payload_too_large", f"the body is larger than {MAX_BODY_BYTES // 1024} KB")
+            raise TOO_LARGE
         chunks.append(chunk)
+        more = message.get("more_body", False)
     return b"".join(chunks)
 
 
@@ -65,9 +91,9 @@ def _fields_from_body(body: bytes, content_type: str) -> tuple[object, object]:
         try:
             data = json.loads(body)
         except ValueError:
-            raise BadPing(400, "invalid_json", "the body is not valid JSON") from None
+            raise PingError(400, "invalid_json", "the body is not valid JSON") from None
         if not isinstance(data, dict):
-            raise BadPing(400, "invalid_json", 'a JSON body must be an object like {"result": "...", "message": "..."}')
+            raise PingError(400, "invalid_json", 'a JSON body must be an object like {"result": "...", "message": "..."}')
         return data.get("result"), data.get("message")
     if media_type == "application/x-www-form-urlencoded":
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
@@ -81,64 +107,73 @@ def _text_field(name: str, value: object) -> str | None:
         return None
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value)
-    raise BadPing(400, f"invalid_{name}", f"{name} must be a string")
+    raise PingError(400, f"invalid_{name}", f"{name} must be a string")
 
 
-async def parse_ping(request: Request, heartbeat_id: str) -> PingRequest:
-    query = request.query_params
-    body = await _read_body(request) if request.method in ("POST", "PUT") else b""
-    body_result, body_message = _fields_from_body(body, request.headers.get("content-type", ""))
-    result = query.get("result") or _text_field("result", body_result) or "tick"
-    result = result.strip().lower()
+async def parse_ping(scope: Scope, receive: Receive, heartbeat_id: str) -> PingRequest:
+    method = scope["method"]
+    query_string = scope.get("query_string", b"")
+    query = dict(parse_qsl(query_string.decode("utf-8", "replace"))) if query_string else {}
+    body = await _read_body(scope, receive) if method in ("POST", "PUT") else b""
+    body_result, body_message = _fields_from_body(body, _header(scope, b"content-type") or "")
+    result = (query.get("result") or _text_field("result", body_result) or "tick").strip().lower()
     if result not in JOB_RESULTS:
-        raise BadPing(400, "invalid_result", f"unknown result {result[:40]!r}; {_RESULT_HELP}")
+        raise PingError(400, "invalid_result", f"unknown result {result[:40]!r}; {_RESULT_HELP}")
     message = query.get("message")
     if message is None:
         message = _text_field("message", body_message) or ""
-    client = request.client
+    client = scope.get("client")
     return PingRequest(
         heartbeat_id=heartbeat_id,
         result=result,
         message=message[:MESSAGE_LIMIT],
         message_truncated=len(message) > MESSAGE_LIMIT,
-        method=request.method,
-        source_ip=client.host if client else None,
-        user_agent=(request.headers.get("user-agent") or "")[:300] or None,
+        method=method,
+        source_ip=client[0] if client else None,
+        user_agent=(_header(scope, b"user-agent") or "")[:300] or None,
     )
 
 
-async def check_in(request: Request) -> Response:
-    if request.method not in ALLOWED_METHODS:
+async def record_ping(scope: Scope, receive: Receive) -> str:
+    """Validate and commit one check-in; returns the heartbeat's status after it."""
+    if scope["method"] not in ALLOWED_METHODS:
         allowed = ", ".join(ALLOWED_METHODS)
-        return error_response(405, "method_not_allowed", f"check-ins accept {allowed}", {"Allow": allowed})
-    heartbeat_id = _canonical_id(request.path_params["heartbeat_id"])
+        raise PingError(405, "method_not_allowed", f"check-ins accept {allowed}", {"Allow": allowed})
+    heartbeat_id = canonical_id(scope["path"])
     if heartbeat_id is None:
-        return error_response(404, "not_found", "no heartbeat with this id")
-    try:
-        ping = await parse_ping(request, heartbeat_id)
-    except BadPing as bad:
-        return error_response(bad.status_code, bad.code, bad.message)
+        raise NOT_FOUND
+    ping = await parse_ping(scope, receive, heartbeat_id)
     running = background.current()
     if running is None:
-        return error_response(503, "unavailable", "the server is starting or stopping", {"Retry-After": "1"})
+        raise PingError(503, "unavailable", "the server is starting or stopping", {"Retry-After": "1"})
     try:
         outcome = await running.writer.submit(ping)
     except WriterUnavailable as exc:
-        return error_response(503, "unavailable", f"the check-in was not recorded: {exc}", {"Retry-After": "1"})
+        raise PingError(503, "unavailable", f"the check-in was not recorded: {exc}", {"Retry-After": "1"}) from None
     if outcome.kind == "not_found":
-        return error_response(404, "not_found", "no heartbeat with this id")
+        raise NOT_FOUND
     if outcome.kind == "method_not_allowed":
         allowed = ", ".join(outcome.allowed_methods)
-        return error_response(405, "method_not_allowed", f"this heartbeat accepts {allowed}", {"Allow": allowed})
-    if request.method == "HEAD":
-        return Response(status_code=200)
-    return JSONResponse({"ok": True, "status": outcome.status})
+        raise PingError(405, "method_not_allowed", f"this heartbeat accepts {allowed}", {"Allow": allowed})
+    return outcome.status or "up"
 
 
-_EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
-ping_routes = [
-    # Every method reaches the handler, which answers 405 itself (a method missing
-    # here would fall through to the Reflex app mounted at "").
-    Route("/ping/{heartbeat_id}", check_in, methods=_EVERY_METHOD),
-    Route("/v1/heartbeat/{heartbeat_id}", check_in, methods=_EVERY_METHOD),
-]
+async def ping_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """ASGI app for the check-in paths (see ``is_ping_path``)."""
+    if scope["type"] != "http":
+        return  # no lifespan of its own: the server's lifespan runs the writer
+    try:
+        status = await record_ping(scope, receive)
+    except PingError as error:
+        body = error.body()
+        headers = _JSON_HEADERS + [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
+        await _respond(send, error.status_code, headers, body, scope["method"])
+        return
+    await _respond(send, 200, _JSON_HEADERS, _OK_BODIES[status], scope["method"])
+
+
+async def _respond(send: Send, status_code: int, headers: list[tuple[bytes, bytes]], body: bytes, method: str) -> None:
+    headers = headers + [(b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status_code, "headers": headers})
+    # HEAD: same headers, no body.
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})

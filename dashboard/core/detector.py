@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard.core.ingest import INSERT_FLIP, RollupAccumulator
+from dashboard.core.ingest import RollupAccumulator, executemany, insert_flips
 from dashboard.db import writer as write_engine
 from dashboard.models import STATUS_DOWN
 from dashboard.timeutil import to_micros
@@ -37,9 +37,9 @@ _ADVANCE = text(
     "UPDATE heartbeat SET status = :status, miss_at = :next_miss_at "
     "WHERE id = :id AND miss_at = :miss_at AND enabled = :enabled"
 )
-_INSERT_MISS = text(
-    "INSERT INTO event (heartbeat_id, result, message, message_truncated, received_at, method) "
-    "VALUES (:heartbeat_id, 'miss', :message, :truncated, :received_at, NULL)"
+_INSERT_MISS = (
+    "INSERT INTO event (heartbeat_id, result, message, message_truncated, received_at) "
+    "VALUES (?, 'miss', '', ?, ?)"
 )
 
 
@@ -65,8 +65,8 @@ def _due_rows(conn: Connection, now: int) -> list:  # type: ignore[type-arg]
 
 def _record(conn: Connection, rows: list, now: int, max_misses: int) -> PassReport:  # type: ignore[type-arg]
     report = PassReport()
-    events: list[dict[str, object]] = []
-    flips: list[dict[str, object]] = []
+    events: list[tuple[str, bool, int]] = []
+    flips: list[tuple[str, str, str, str, int]] = []
     rollups = RollupAccumulator()
     # Lock rows in id order, as the ping writer does, so PostgreSQL never deadlocks.
     for row in sorted(rows, key=lambda r: r.id):
@@ -80,17 +80,14 @@ def _record(conn: Connection, rows: list, now: int, max_misses: int) -> PassRepo
             continue  # another detector got there first, or it was just pinged or paused
         report.heartbeats += 1
         for deadline in deadlines:
-            events.append({"heartbeat_id": row.id, "message": "", "truncated": False, "received_at": deadline})
+            events.append((row.id, False, deadline))
             rollups.add(row.id, deadline, "miss", None)
         report.misses += len(deadlines)
         if row.status != STATUS_DOWN:
-            flips.append({"heartbeat_id": row.id, "old_status": row.status, "new_status": STATUS_DOWN,
-                          "reason": "miss", "created_at": deadlines[0]})
-    if events:
-        conn.execute(_INSERT_MISS, events)
+            flips.append((row.id, row.status, STATUS_DOWN, "miss", deadlines[0]))
+    executemany(conn, _INSERT_MISS, events)
     rollups.write(conn)
-    if flips:
-        conn.execute(INSERT_FLIP, flips)
+    insert_flips(conn, flips)
     report.flips = len(flips)
     return report
 

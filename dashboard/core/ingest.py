@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 from dashboard.core.transitions import HeartbeatState, apply_ping
@@ -47,23 +46,21 @@ class PingOutcome:
 
 NOT_FOUND = PingOutcome("not_found")
 
-_SELECT_SQL = (
+_SELECT_COLUMNS = (
     "SELECT id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, "
-    "miss_at, last_run_at FROM heartbeat WHERE id IN :ids"
+    "miss_at, last_run_at FROM heartbeat WHERE id IN "
 )
-_INSERT_EVENT = text(
+_INSERT_EVENT = (
     "INSERT INTO event (heartbeat_id, result, message, message_truncated, received_at, "
-    "method, source_ip, user_agent, duration_ms) VALUES (:heartbeat_id, :result, :message, "
-    ":message_truncated, :received_at, :method, :source_ip, :user_agent, :duration_ms)"
+    "method, source_ip, user_agent, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_UPDATE_HEARTBEAT = text(
-    "UPDATE heartbeat SET status = :status, last_ping_at = :last_ping_at, "
-    "next_due_at = :next_due_at, miss_at = :miss_at, last_run_at = :last_run_at WHERE id = :id"
+_UPDATE_HEARTBEAT = (
+    "UPDATE heartbeat SET status = ?, last_ping_at = ?, next_due_at = ?, miss_at = ?, "
+    "last_run_at = ? WHERE id = ?"
 )
-UPSERT_ROLLUP = text(
+_UPSERT_ROLLUP = (
     "INSERT INTO event_rollup (heartbeat_id, hour_start, tick_count, run_count, complete_count, "
-    "fail_count, miss_count, duration_total_ms, duration_count) VALUES (:heartbeat_id, :hour_start, "
-    ":tick, :run, :complete, :fail, :miss, :duration_total_ms, :duration_count) "
+    "fail_count, miss_count, duration_total_ms, duration_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (heartbeat_id, hour_start) DO UPDATE SET "
     "tick_count = event_rollup.tick_count + excluded.tick_count, "
     "run_count = event_rollup.run_count + excluded.run_count, "
@@ -73,10 +70,29 @@ UPSERT_ROLLUP = text(
     "duration_total_ms = event_rollup.duration_total_ms + excluded.duration_total_ms, "
     "duration_count = event_rollup.duration_count + excluded.duration_count"
 )
-INSERT_FLIP = text(
-    "INSERT INTO flip (heartbeat_id, old_status, new_status, reason, created_at) "
-    "VALUES (:heartbeat_id, :old_status, :new_status, :reason, :created_at)"
+_INSERT_FLIP = (
+    "INSERT INTO flip (heartbeat_id, old_status, new_status, reason, created_at) VALUES (?, ?, ?, ?, ?)"
 )
+_ROLLUP_FIELDS = ("tick", "run", "complete", "fail", "miss")
+
+
+def driver_sql(conn: Connection, statement: str) -> str:
+    """``statement`` (written with ``?`` placeholders) in the driver's paramstyle.
+
+    The hot paths bypass SQL compilation and hand tuples straight to the
+    driver's ``executemany``; psycopg wants ``%s`` where sqlite3 wants ``?``.
+    """
+    return statement if conn.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
+
+
+def executemany(conn: Connection, statement: str, rows: Sequence[tuple[object, ...]]) -> None:
+    if rows:
+        conn.exec_driver_sql(driver_sql(conn, statement), list(rows))
+
+
+def insert_flips(conn: Connection, flips: Sequence[tuple[str, str, str, str, int]]) -> None:
+    """Rows of (heartbeat_id, old_status, new_status, reason, created_at micros)."""
+    executemany(conn, _INSERT_FLIP, flips)
 
 
 def _micros(moment: datetime | None) -> int | None:
@@ -90,21 +106,24 @@ def _moment(micros: int | None) -> datetime | None:
 def load_states(conn: Connection, ids: Sequence[str]) -> dict[str, HeartbeatState]:
     """Read the heartbeats ``ids`` (locking them on PostgreSQL) into state records."""
     lock = " ORDER BY id FOR UPDATE" if conn.dialect.name == "postgresql" else ""
-    query = text(_SELECT_SQL + lock).bindparams(bindparam("ids", expanding=True))
     states: dict[str, HeartbeatState] = {}
     for start in range(0, len(ids), _SELECT_CHUNK):
-        for row in conn.execute(query, {"ids": list(ids[start : start + _SELECT_CHUNK])}):
-            states[row.id] = HeartbeatState(
-                id=row.id,
-                interval=row.interval,
-                grace=row.grace,
-                methods=tuple(row.methods.split(",")),
-                enabled=bool(row.enabled),
-                status=row.status,
-                last_ping_at=_moment(row.last_ping_at),
-                next_due_at=_moment(row.next_due_at),
-                miss_at=_moment(row.miss_at),
-                last_run_at=_moment(row.last_run_at),
+        chunk = tuple(ids[start : start + _SELECT_CHUNK])
+        placeholders = "(" + ", ".join("?" * len(chunk)) + ")"
+        statement = driver_sql(conn, _SELECT_COLUMNS + placeholders + lock)
+        for (hb_id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at,
+             last_run_at) in conn.exec_driver_sql(statement, chunk):
+            states[hb_id] = HeartbeatState(
+                id=hb_id,
+                interval=interval,
+                grace=grace,
+                methods=tuple(methods.split(",")),
+                enabled=bool(enabled),
+                status=status,
+                last_ping_at=_moment(last_ping_at),
+                next_due_at=_moment(next_due_at),
+                miss_at=_moment(miss_at),
+                last_run_at=_moment(last_run_at),
             )
     return states
 
@@ -113,24 +132,21 @@ class RollupAccumulator:
     """Sums counts per (heartbeat, hour) so a batch writes one upsert per pair."""
 
     def __init__(self) -> None:
-        self._rows: dict[tuple[str, int], dict[str, int | str]] = {}
+        # (heartbeat, hour) -> [tick, run, complete, fail, miss, duration_total_ms, duration_count]
+        self._counts: dict[tuple[str, int], list[int]] = {}
 
     def add(self, heartbeat_id: str, received_micros: int, result: str, duration_ms: int | None) -> None:
-        hour_start = received_micros - received_micros % HOUR_MICROS
-        row = self._rows.get((heartbeat_id, hour_start))
-        if row is None:
-            row = self._rows[(heartbeat_id, hour_start)] = {
-                "heartbeat_id": heartbeat_id, "hour_start": hour_start, "tick": 0, "run": 0,
-                "complete": 0, "fail": 0, "miss": 0, "duration_total_ms": 0, "duration_count": 0,
-            }
-        row[result] = int(row[result]) + 1
+        key = (heartbeat_id, received_micros - received_micros % HOUR_MICROS)
+        counts = self._counts.get(key)
+        if counts is None:
+            counts = self._counts[key] = [0] * 7
+        counts[_ROLLUP_FIELDS.index(result)] += 1
         if duration_ms is not None:
-            row["duration_total_ms"] = int(row["duration_total_ms"]) + duration_ms
-            row["duration_count"] = int(row["duration_count"]) + 1
+            counts[5] += duration_ms
+            counts[6] += 1
 
     def write(self, conn: Connection) -> None:
-        if self._rows:
-            conn.execute(UPSERT_ROLLUP, list(self._rows.values()))
+        executemany(conn, _UPSERT_ROLLUP, [(hb_id, hour, *counts) for (hb_id, hour), counts in self._counts.items()])
 
 
 def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: datetime) -> list[PingOutcome]:
@@ -138,8 +154,8 @@ def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: dat
     states = load_states(conn, sorted({p.heartbeat_id for p in pings}))
     received_micros = to_micros(received_at)
     outcomes: list[PingOutcome] = []
-    events: list[dict[str, object]] = []
-    flips: list[dict[str, object]] = []
+    events: list[tuple[object, ...]] = []
+    flips: list[tuple[str, str, str, str, int]] = []
     rollups = RollupAccumulator()
 
     for ping in pings:
@@ -151,30 +167,18 @@ def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: dat
             outcomes.append(PingOutcome("method_not_allowed", allowed_methods=state.methods))
             continue
         effect = apply_ping(state, ping.result, received_at)
-        events.append({
-            "heartbeat_id": ping.heartbeat_id, "result": ping.result, "message": ping.message,
-            "message_truncated": ping.message_truncated, "received_at": received_micros,
-            "method": ping.method, "source_ip": ping.source_ip, "user_agent": ping.user_agent,
-            "duration_ms": effect.duration_ms,
-        })
+        events.append((ping.heartbeat_id, ping.result, ping.message, ping.message_truncated, received_micros,
+                       ping.method, ping.source_ip, ping.user_agent, effect.duration_ms))
         rollups.add(ping.heartbeat_id, received_micros, ping.result, effect.duration_ms)
         if effect.flip is not None:
-            old_status, new_status, reason = effect.flip
-            flips.append({"heartbeat_id": ping.heartbeat_id, "old_status": old_status,
-                          "new_status": new_status, "reason": reason, "created_at": received_micros})
+            flips.append((ping.heartbeat_id, *effect.flip, received_micros))
         outcomes.append(PingOutcome("ok", status=state.effective_status(received_at)))
 
-    if events:
-        conn.execute(_INSERT_EVENT, events)
-    updates = [
-        {"id": s.id, "status": s.status, "last_ping_at": _micros(s.last_ping_at),
-         "next_due_at": _micros(s.next_due_at), "miss_at": _micros(s.miss_at),
-         "last_run_at": _micros(s.last_run_at)}
+    executemany(conn, _INSERT_EVENT, events)
+    executemany(conn, _UPDATE_HEARTBEAT, [
+        (s.status, _micros(s.last_ping_at), _micros(s.next_due_at), _micros(s.miss_at), _micros(s.last_run_at), s.id)
         for s in states.values() if s.dirty
-    ]
-    if updates:
-        conn.execute(_UPDATE_HEARTBEAT, updates)
+    ])
     rollups.write(conn)
-    if flips:
-        conn.execute(INSERT_FLIP, flips)
+    insert_flips(conn, flips)
     return outcomes

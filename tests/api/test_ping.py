@@ -7,16 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from dashboard.api.ping import ping_routes
+from dashboard.api.ping import ping_app
 
 
 @pytest.fixture
 def client(running: object) -> Iterator[TestClient]:
-    with TestClient(Starlette(routes=ping_routes)) as test_client:
-        yield test_client
+    # Not entered as a context manager: the bare ping app has no lifespan of its own.
+    yield TestClient(ping_app)
 
 
 def events(engine, heartbeat_id: str) -> list[tuple]:  # type: ignore[no-untyped-def]
@@ -165,7 +164,6 @@ def test_rollup_counts_follow_the_events(client, engine, make_heartbeat) -> None
 
 def test_writer_not_running_is_503_not_500(engine, make_heartbeat) -> None:
     hb = make_heartbeat()
-    with TestClient(Starlette(routes=ping_routes)) as client:
-        response = client.get(f"/ping/{hb.id}")
+    response = TestClient(ping_app).get(f"/ping/{hb.id}")
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"

@@ -1,0 +1,92 @@
+"""Start the real app (`reflex run --env prod`) on a free port, for server and browser tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from dashboard.config import PROJECT_ROOT
+
+STARTUP_TIMEOUT_S = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    port: int
+    database_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            # The whole process group: reflex starts granian workers as children.
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def server_env(port: int, database_url: str, **extra: str) -> dict[str, str]:
+    venv_bin = str(PROJECT_ROOT / ".venv" / "bin")
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "DATABASE_URL": database_url,
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+        "PATH": f"{venv_bin}:{os.environ.get('PATH', '')}",
+        **extra,
+    }
+    if not env.get("NPM_CONFIG_REGISTRY"):
+        registry = subprocess.run(["npm", "config", "get", "registry"], capture_output=True, text=True)
+        if registry.returncode == 0 and registry.stdout.strip():
+            env["NPM_CONFIG_REGISTRY"] = registry.stdout.strip()
+    return env
+
+
+def start_live_server(workdir: Path, database_url: str | None = None, **extra_env: str) -> LiveServer:
+    port = free_port()
+    database_url = database_url or f"sqlite:///{workdir / 'lubdub.db'}"
+    env = server_env(port, database_url, **extra_env)
+    subprocess.run([str(PROJECT_ROOT / ".venv/bin/python"), "-m", "dashboard", "migrate"],
+                   cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
+    log_path = workdir / f"server-{port}.log"
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            [str(PROJECT_ROOT / ".venv/bin/reflex"), "run", "--env", "prod", "--single-port",
+             "--frontend-port", str(port), "--backend-port", str(port)],
+            cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", port, database_url, process, log_path)
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()[-3000:]}")
+        try:
+            if httpx.get(f"{server.url}/api/health", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    server.stop()
+    raise RuntimeError(f"server did not answer within {STARTUP_TIMEOUT_S}s:\n{server.log()[-3000:]}")
