@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -85,6 +85,8 @@ class Heartbeat(SQLModel, table=True):
     last_run_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
+    # Alert only once this many consecutive fail/miss events happened (1 = on the flip itself).
+    alert_threshold: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
 
     @property
     def method_list(self) -> list[str]:
@@ -170,6 +172,8 @@ class Flip(SQLModel, table=True):
     reason: str = Field(sa_column=Column(String(16), nullable=False))  # miss | fail | recovery
     created_at: datetime = Field(sa_column=Column(EpochMicros(), nullable=False))
     processed_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
+    # The alert dispatcher's decision: "alerted" or "suppressed" (see core/alerts/dispatcher.py).
+    outcome: Optional[str] = Field(default=None, sa_column=Column(String(16), nullable=True))
 
 
 class ApiKey(SQLModel, table=True):
@@ -207,3 +211,113 @@ class UserSession(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(EpochMicros(), nullable=False))
+
+
+# --- alerts -------------------------------------------------------------------------
+
+CHANNEL_KINDS = ("webhook", "email", "apprise")
+DELIVERY_KINDS = ("alert", "recovery", "renotify", "test")
+DELIVERY_STATUSES = ("pending", "sending", "delivered", "failed")
+
+
+class Channel(SQLModel, table=True):
+    """Where alerts go: a webhook, an email list or an Apprise URL.
+
+    ``config`` is the kind's settings as JSON text (see core/alerts/channels.py);
+    it holds secrets, so it only leaves the engine masked.
+    """
+
+    __tablename__ = "channel"
+
+    id: str = Field(default_factory=new_uuid, sa_column=Column(String(36), primary_key=True))
+    name: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    config: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    # Used for heartbeats that have no channel of their own or of their service.
+    is_default: bool = Field(default=False, nullable=False)
+    # While a heartbeat stays down, alert again every this many minutes (None = never).
+    renotify_minutes: Optional[int] = Field(default=None, sa_column=Column(Integer, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
+
+
+class ChannelLink(SQLModel, table=True):
+    """A channel attached to a whole service or to one heartbeat (exactly one of them)."""
+
+    __tablename__ = "channel_link"
+    __table_args__ = (
+        CheckConstraint("(service_id IS NULL) <> (heartbeat_id IS NULL)", name="ck_channel_link_one_target"),
+        UniqueConstraint("channel_id", "service_id", name="uq_channel_link_service"),
+        UniqueConstraint("channel_id", "heartbeat_id", name="uq_channel_link_heartbeat"),
+    )
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    channel_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("channel.id", ondelete="CASCADE"), nullable=False)
+    )
+    service_id: Optional[str] = Field(
+        default=None,
+        sa_column=Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), nullable=True, index=True),
+    )
+    heartbeat_id: Optional[str] = Field(
+        default=None,
+        sa_column=Column(String(36), ForeignKey("heartbeat.id", ondelete="CASCADE"), nullable=True, index=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
+
+
+class Delivery(SQLModel, table=True):
+    """One message to one channel, and its progress through the retries.
+
+    (flip_id, channel_id, seq) is unique: a flip can never produce two alerts for one
+    channel, nor two copies of the same re-notification (seq counts those, 0 is the
+    alert itself).  Test sends have no flip.  ``payload`` is the message as JSON,
+    frozen when the delivery is created, so a retry says what happened then.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("flip_id", "channel_id", "seq", name="uq_delivery_flip_channel_seq"),
+        Index("ix_delivery_due", "status", "next_attempt_at"),
+        Index("ix_delivery_heartbeat_created", "heartbeat_id", "created_at"),
+        Index("ix_delivery_created", "created_at"),
+    )
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    flip_id: Optional[int] = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("flip.id", ondelete="CASCADE"), nullable=True),
+    )
+    seq: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    channel_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("channel.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    heartbeat_id: Optional[str] = Field(
+        default=None, sa_column=Column(String(36), ForeignKey("heartbeat.id", ondelete="CASCADE"), nullable=True)
+    )
+    kind: str = Field(sa_column=Column(String(16), nullable=False))  # alert | recovery | renotify | test
+    status: str = Field(sa_column=Column(String(16), nullable=False))  # pending | sending | delivered | failed
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    next_attempt_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
+    # While "sending": when the claim lapses and another process may take it over.
+    lease_until: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
+    last_error: Optional[str] = Field(default=None, sa_column=Column(String(1000), nullable=True))
+    created_at: datetime = Field(sa_column=Column(EpochMicros(), nullable=False))
+    delivered_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    __tablename__ = "delivery_attempt"
+    __table_args__ = (UniqueConstraint("delivery_id", "attempt", name="uq_delivery_attempt_number"),)
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    delivery_id: int = Field(
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("delivery.id", ondelete="CASCADE"), nullable=False)
+    )
+    attempt: int = Field(sa_column=Column(Integer, nullable=False))
+    started_at: datetime = Field(sa_column=Column(EpochMicros(), nullable=False))
+    finished_at: datetime = Field(sa_column=Column(EpochMicros(), nullable=False))
+    ok: bool = Field(nullable=False)
+    status_code: Optional[int] = Field(default=None, sa_column=Column(Integer, nullable=True))
+    error: Optional[str] = Field(default=None, sa_column=Column(String(1000), nullable=True))
