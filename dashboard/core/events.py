@@ -1,0 +1,55 @@
+"""A heartbeat's event feed, read through the (heartbeat_id, received_at, id) index.
+
+Events are ordered by (received_at, id).  Without a cursor the newest events
+come first; with one the feed pages forward, oldest first, strictly after the
+cursor, so passing the last item's ``received_at`` and ``id`` back returns every
+event exactly once even when many share a timestamp.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, and_, col, or_, select
+
+from dashboard.core.errors import Invalid
+from dashboard.core.heartbeats import get_heartbeat
+from dashboard.models import Event
+
+MAX_LIMIT = 1000
+
+
+def list_events(
+    session: Session,
+    heartbeat_id: str,
+    *,
+    limit: int = 50,
+    after: datetime | None = None,
+    after_id: int | None = None,
+) -> list[Event]:
+    """Up to ``limit`` events of a heartbeat.
+
+    ``after`` alone: events received strictly after it.  ``after`` with
+    ``after_id``: events strictly after the pair (after, after_id).  Neither:
+    the newest events, newest first.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid("limit", f"must be between 1 and {MAX_LIMIT}")
+    if after_id is not None and after is None:
+        raise Invalid("last_id", "needs last_received_at: it only breaks ties between equal timestamps")
+    heartbeat = get_heartbeat(session, heartbeat_id)
+    received_at, event_id = col(Event.received_at), col(Event.id)
+    query = select(Event).where(col(Event.heartbeat_id) == heartbeat.id)
+    if after is None:
+        return list(session.exec(query.order_by(received_at.desc(), event_id.desc()).limit(limit)))
+
+    if after_id is None:
+        query = query.where(received_at > after)
+    else:
+        # Spelled without row values so SQLite and PostgreSQL both seek the index:
+        # the ">=" conjunct bounds the range scan, the OR only filters its first rows.
+        query = query.where(
+            received_at >= after,
+            or_(received_at > after, and_(received_at == after, event_id > after_id)),
+        )
+    return list(session.exec(query.order_by(received_at, event_id).limit(limit)))

@@ -1,0 +1,256 @@
+"""Heartbeats: create, read, list, update, pause/resume, delete.
+
+Functions take the caller's session and only flush; the caller owns the
+transaction (``session_scope(engine, write=True)`` for the writing ones).
+
+Every write keeps the detector's stored deadline ``miss_at`` consistent with
+the rest of the row (see ``Heartbeat``): NULL while new or paused, otherwise
+the moment the detector must act.  Rows are read ``FOR UPDATE`` before a change
+so, on PostgreSQL, a ping committed meanwhile is not overwritten with a deadline
+computed from stale data (on SQLite the write transaction already serialises).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from dashboard.core.errors import Conflict, Invalid, NotFound
+from dashboard.core.ids import parse_id
+from dashboard.core.paging import Page, offset
+from dashboard.core.services import get_service
+from dashboard.models import STATUS_DOWN, STATUS_NEW, STATUS_UP, Heartbeat, Service
+from dashboard.schemas import HeartbeatCreate, HeartbeatUpdate
+
+MAX_LIMIT = 500
+_CHUNK = 500  # ids per IN (...) list, well under every database's parameter limit
+
+
+@dataclass
+class BulkResult:
+    """Outcome of a bulk operation: ids acted on, and ids that matched nothing."""
+
+    done: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+
+
+def get_heartbeat(session: Session, heartbeat_id: str, *, for_update: bool = False) -> Heartbeat:
+    canonical = parse_id(heartbeat_id)
+    heartbeat = session.get(Heartbeat, canonical, with_for_update=for_update) if canonical else None
+    if heartbeat is None:
+        raise NotFound("no heartbeat with this id")
+    return heartbeat
+
+
+def list_heartbeats(session: Session, service_id: str, *, page: int = 1, limit: int = 50) -> Page[Heartbeat]:
+    """One page of a service's heartbeats, ordered by name then id."""
+    service = get_service(session, service_id)
+    skip = offset(page, limit, MAX_LIMIT)
+    in_service = col(Heartbeat.service_id) == service.id
+    total = session.exec(select(func.count()).select_from(Heartbeat).where(in_service)).one()
+    query = select(Heartbeat).where(in_service).order_by(col(Heartbeat.name), col(Heartbeat.id))
+    return Page(list(session.exec(query.offset(skip).limit(limit))), page, limit, total)
+
+
+def _existing_service_id(session: Session, service_id: str) -> str:
+    canonical = parse_id(service_id)
+    if canonical is None or session.get(Service, canonical) is None:
+        raise Invalid("service_id", "no service with this id")
+    return canonical
+
+
+def _ensure_name_free(session: Session, service_id: str, name: str, exclude_id: str | None = None) -> None:
+    query = select(Heartbeat.id).where(Heartbeat.service_id == service_id, Heartbeat.name == name)
+    if exclude_id is not None:
+        query = query.where(Heartbeat.id != exclude_id)
+    if session.exec(query).first() is not None:
+        raise Conflict(f"the service already has a heartbeat named {name!r}")
+
+
+def _flush(session: Session, name: str) -> None:
+    # The pre-checks cover the normal case; this covers a concurrent insert of the
+    # same name, or a concurrent delete of the service, on PostgreSQL.
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"could not save heartbeat {name!r}: it conflicts with a concurrent change") from exc
+
+
+def create_heartbeat(session: Session, data: HeartbeatCreate, now: datetime) -> Heartbeat:
+    """A new heartbeat: status ``new``, nothing due until its first check-in."""
+    service_id = _existing_service_id(session, data.service_id)
+    _ensure_name_free(session, service_id, data.name)
+    heartbeat = Heartbeat(
+        service_id=service_id,
+        name=data.name,
+        interval=data.interval,
+        grace=data.grace,
+        methods=",".join(data.methods),
+        enabled=data.enabled,
+        status=STATUS_NEW,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(heartbeat)
+    _flush(session, data.name)
+    return heartbeat
+
+
+def _pause(heartbeat: Heartbeat) -> None:
+    # The status column keeps its value so a resume knows whether it was ever pinged.
+    heartbeat.enabled = False
+    heartbeat.miss_at = None
+
+
+def _resume(heartbeat: Heartbeat, now: datetime) -> None:
+    """Re-enable; a heartbeat that has checked in before gets a full interval from now.
+
+    Counting from the last check-in instead would flag a miss the moment a
+    long-paused job is resumed; counting from ``now`` gives it a chance to run.
+    A never-pinged heartbeat stays ``new`` with nothing due.
+    """
+    heartbeat.enabled = True
+    if heartbeat.status == STATUS_NEW:
+        heartbeat.miss_at = None
+        return
+    heartbeat.status = STATUS_UP
+    heartbeat.next_due_at = now + timedelta(seconds=heartbeat.interval)
+    heartbeat.miss_at = heartbeat.down_after()
+
+
+def _reschedule(heartbeat: Heartbeat, now: datetime) -> None:
+    """Recompute the deadlines of an enabled heartbeat after its interval or grace changed.
+
+    Up: the next check-in is due one (new) interval after the last one.  Down:
+    the next additional miss falls one interval from now.
+    """
+    if heartbeat.status == STATUS_UP:
+        if heartbeat.last_ping_at is not None:
+            heartbeat.next_due_at = heartbeat.last_ping_at + timedelta(seconds=heartbeat.interval)
+        heartbeat.miss_at = heartbeat.down_after()
+    elif heartbeat.status == STATUS_DOWN:
+        heartbeat.miss_at = now + timedelta(seconds=heartbeat.interval)
+
+
+def update_heartbeat(session: Session, heartbeat_id: str, data: HeartbeatUpdate, now: datetime) -> Heartbeat:
+    """Change the fields present in ``data``; omitted ones keep their value.
+
+    Pausing or resuming follows ``pause_heartbeat``/``resume_heartbeat`` (a resume
+    uses the new interval); an interval or grace change on an enabled heartbeat
+    moves its deadlines (see ``_reschedule``).
+    """
+    heartbeat = get_heartbeat(session, heartbeat_id, for_update=True)
+    changes = data.model_dump(exclude_unset=True)
+    if "service_id" in changes:
+        changes["service_id"] = _existing_service_id(session, changes["service_id"])
+    target_service = changes.get("service_id", heartbeat.service_id)
+    target_name = changes.get("name", heartbeat.name)
+    if (target_service, target_name) != (heartbeat.service_id, heartbeat.name):
+        _ensure_name_free(session, target_service, target_name, exclude_id=heartbeat.id)
+
+    schedule_changed = any(
+        key in changes and changes[key] != getattr(heartbeat, key) for key in ("interval", "grace")
+    )
+    for key in ("service_id", "name", "interval", "grace"):
+        if key in changes:
+            setattr(heartbeat, key, changes[key])
+    if "methods" in changes:
+        heartbeat.methods = ",".join(changes["methods"])
+
+    enabled = changes.get("enabled", heartbeat.enabled)
+    if enabled and not heartbeat.enabled:
+        _resume(heartbeat, now)
+    elif not enabled and heartbeat.enabled:
+        _pause(heartbeat)
+    elif heartbeat.enabled and schedule_changed:
+        _reschedule(heartbeat, now)
+    heartbeat.updated_at = now
+    session.add(heartbeat)
+    _flush(session, heartbeat.name)
+    return heartbeat
+
+
+def pause_heartbeat(session: Session, heartbeat_id: str, now: datetime) -> Heartbeat:
+    """Stop expecting check-ins: no misses, no alerts. Pings are still recorded."""
+    heartbeat = get_heartbeat(session, heartbeat_id, for_update=True)
+    if heartbeat.enabled:
+        _pause(heartbeat)
+        heartbeat.updated_at = now
+        session.flush()
+    return heartbeat
+
+
+def resume_heartbeat(session: Session, heartbeat_id: str, now: datetime) -> Heartbeat:
+    """Expect check-ins again; a previously pinged heartbeat is up and due one
+    full interval from ``now`` (see ``_resume``)."""
+    heartbeat = get_heartbeat(session, heartbeat_id, for_update=True)
+    if not heartbeat.enabled:
+        _resume(heartbeat, now)
+        heartbeat.updated_at = now
+        session.flush()
+    return heartbeat
+
+
+def _unique_ids(raw_ids: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(canonical ids in first-seen order, malformed ids as given)."""
+    valid: dict[str, None] = {}
+    malformed: list[str] = []
+    for raw in raw_ids:
+        canonical = parse_id(raw)
+        if canonical is None:
+            malformed.append(raw)
+        else:
+            valid.setdefault(canonical)
+    return list(valid), malformed
+
+
+def _locked(session: Session, ids: list[str]) -> list[Heartbeat]:
+    found: list[Heartbeat] = []
+    for start in range(0, len(ids), _CHUNK):
+        query = select(Heartbeat).where(col(Heartbeat.id).in_(ids[start : start + _CHUNK])).with_for_update()
+        found.extend(session.exec(query))
+    return found
+
+
+def set_heartbeats_enabled(session: Session, heartbeat_ids: Iterable[str], enabled: bool, now: datetime) -> BulkResult:
+    """Pause (``enabled=False``) or resume many heartbeats; ``done`` lists every one found."""
+    ids, malformed = _unique_ids(heartbeat_ids)
+    by_id = {hb.id: hb for hb in _locked(session, ids)}
+    for heartbeat in by_id.values():
+        if heartbeat.enabled == enabled:
+            continue
+        if enabled:
+            _resume(heartbeat, now)
+        else:
+            _pause(heartbeat)
+        heartbeat.updated_at = now
+    session.flush()
+    return BulkResult(
+        done=[i for i in ids if i in by_id],
+        not_found=[i for i in ids if i not in by_id] + malformed,
+    )
+
+
+def delete_heartbeat(session: Session, heartbeat_id: str) -> None:
+    """Delete a heartbeat; its events, rollups and flips go with it (ON DELETE CASCADE)."""
+    heartbeat = get_heartbeat(session, heartbeat_id, for_update=True)
+    session.exec(delete(Heartbeat).where(col(Heartbeat.id) == heartbeat.id))
+
+
+def delete_heartbeats(session: Session, heartbeat_ids: Iterable[str]) -> BulkResult:
+    """Delete many heartbeats; malformed and unknown ids are reported in ``not_found``."""
+    ids, malformed = _unique_ids(heartbeat_ids)
+    existing = {hb.id for hb in _locked(session, ids)}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = [i for i in ids[start : start + _CHUNK] if i in existing]
+        if chunk:
+            session.exec(delete(Heartbeat).where(col(Heartbeat.id).in_(chunk)))
+    return BulkResult(
+        done=[i for i in ids if i in existing],
+        not_found=[i for i in ids if i not in existing] + malformed,
+    )

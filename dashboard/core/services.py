@@ -1,0 +1,132 @@
+"""Services: named groups of heartbeats.
+
+Functions take the caller's session and only flush; the caller owns the
+transaction (``session_scope(engine, write=True)`` for the writing ones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from dashboard.core.errors import Conflict, NotFound
+from dashboard.core.ids import parse_id
+from dashboard.core.paging import Page, offset
+from dashboard.models import STATUS_LATE, STATUS_PAUSED, STATUS_UP, STATUSES, Heartbeat, Service
+from dashboard.schemas import ServiceCreate, ServiceUpdate
+
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class ServiceOverview:
+    """A service with how many of its heartbeats are in each status (all statuses present)."""
+
+    service: Service
+    status_counts: dict[str, int]
+
+    @property
+    def heartbeat_count(self) -> int:
+        return sum(self.status_counts.values())
+
+
+def get_service(session: Session, service_id: str, *, for_update: bool = False) -> Service:
+    canonical = parse_id(service_id)
+    service = session.get(Service, canonical, with_for_update=for_update) if canonical else None
+    if service is None:
+        raise NotFound("no service with this id")
+    return service
+
+
+def _ensure_name_free(session: Session, name: str, exclude_id: str | None = None) -> None:
+    query = select(Service.id).where(Service.name == name)
+    if exclude_id is not None:
+        query = query.where(Service.id != exclude_id)
+    if session.exec(query).first() is not None:
+        raise Conflict(f"a service named {name!r} already exists")
+
+
+def _flush(session: Session, name: str) -> None:
+    # The pre-check above covers the normal case; this covers a concurrent insert
+    # of the same name on PostgreSQL (SQLite writers are serialised).
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"a service named {name!r} already exists") from exc
+
+
+def create_service(session: Session, data: ServiceCreate, now: datetime) -> Service:
+    _ensure_name_free(session, data.name)
+    service = Service(name=data.name, description=data.description, created_at=now, updated_at=now)
+    session.add(service)
+    _flush(session, data.name)
+    return service
+
+
+def update_service(session: Session, service_id: str, data: ServiceUpdate, now: datetime) -> Service:
+    """Change the fields present in ``data``; omitted ones keep their value."""
+    service = get_service(session, service_id, for_update=True)
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] != service.name:
+        _ensure_name_free(session, changes["name"], exclude_id=service.id)
+    for field, value in changes.items():
+        setattr(service, field, value)
+    service.updated_at = now
+    session.add(service)
+    _flush(session, service.name)
+    return service
+
+
+def delete_service(session: Session, service_id: str, *, cascade: bool = False) -> None:
+    """Delete a service; with heartbeats only when ``cascade`` (then they and their
+    events go too, through the foreign keys' ON DELETE CASCADE)."""
+    service = get_service(session, service_id, for_update=True)
+    if not cascade:
+        has_heartbeats = session.exec(select(Heartbeat.id).where(Heartbeat.service_id == service.id).limit(1))
+        if has_heartbeats.first() is not None:
+            raise Conflict("the service still has heartbeats; delete them first or pass cascade=true")
+    session.exec(delete(Service).where(col(Service.id) == service.id))
+
+
+def status_counts(session: Session, service_ids: Sequence[str], now: datetime) -> dict[str, dict[str, int]]:
+    """For each of ``service_ids``: heartbeat counts per derived status (see Heartbeat.get_status)."""
+    counts: dict[str, dict[str, int]] = {sid: dict.fromkeys(STATUSES, 0) for sid in service_ids}
+    if not service_ids:
+        return counts
+    # Grouping by the stored columns and counting the overdue ones in an aggregate
+    # (rather than grouping by a CASE with a bound ``now``) keeps PostgreSQL happy.
+    overdue = func.sum(case((col(Heartbeat.next_due_at) <= now, 1), else_=0))
+    query = (
+        select(Heartbeat.service_id, Heartbeat.enabled, Heartbeat.status, func.count(), overdue)
+        .where(col(Heartbeat.service_id).in_(service_ids))
+        .group_by(col(Heartbeat.service_id), col(Heartbeat.enabled), col(Heartbeat.status))
+    )
+    for service_id, enabled, status, count, overdue_count in session.exec(query):
+        bucket = counts[service_id]
+        if not enabled:
+            bucket[STATUS_PAUSED] += count
+        elif status == STATUS_UP:
+            bucket[STATUS_LATE] += int(overdue_count or 0)
+            bucket[STATUS_UP] += count - int(overdue_count or 0)
+        else:
+            bucket[status] += count
+    return counts
+
+
+def get_service_overview(session: Session, service_id: str, now: datetime) -> ServiceOverview:
+    service = get_service(session, service_id)
+    return ServiceOverview(service, status_counts(session, [service.id], now)[service.id])
+
+
+def list_services(session: Session, now: datetime, *, page: int = 1, limit: int = 50) -> Page[ServiceOverview]:
+    """Services ordered by name, each with its heartbeats' status counts."""
+    skip = offset(page, limit, MAX_LIMIT)
+    total = session.exec(select(func.count()).select_from(Service)).one()
+    services = list(session.exec(select(Service).order_by(col(Service.name), col(Service.id)).offset(skip).limit(limit)))
+    counts = status_counts(session, [s.id for s in services], now)
+    return Page([ServiceOverview(s, counts[s.id]) for s in services], page, limit, total)

@@ -1,0 +1,105 @@
+"""Tiny factories for API and core tests: rows straight into the database.
+
+``add_events`` writes events and their hourly rollups together, as the ping
+writer and the detector do, so statistics and event feeds can be tested
+without running either.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard.core.apikeys import create_api_key
+from dashboard.db import session_scope
+from dashboard.models import Heartbeat, Service
+from dashboard.timeutil import to_micros, utcnow
+
+HOUR_MICROS = 3_600_000_000
+
+
+def make_service(engine: Engine, name: str = "payments", **fields: object) -> Service:
+    with session_scope(engine, write=True) as session:
+        service = Service(name=name, **fields)
+        session.add(service)
+    return service
+
+
+def make_heartbeat(engine: Engine, service_id: str, name: str = "backup", **fields: object) -> Heartbeat:
+    """A heartbeat row; any column can be set, e.g. status="up", miss_at=..."""
+    with session_scope(engine, write=True) as session:
+        heartbeat = Heartbeat(service_id=service_id, name=name, **{"interval": 60, **fields})
+        session.add(heartbeat)
+    return heartbeat
+
+
+def make_token(engine: Engine, scope: str = "read-write", name: str = "tests", now: datetime | None = None) -> str:
+    with session_scope(engine, write=True) as session:
+        _, token = create_api_key(session, name, scope, now or utcnow())
+    return token
+
+
+def add_events(
+    engine: Engine,
+    heartbeat_id: str,
+    events: Iterable[tuple[str, datetime] | tuple[str, datetime, int | None]],
+) -> None:
+    """Insert ``(result, received_at[, duration_ms])`` events and bump their hourly rollups."""
+    rows = []
+    rollups: Counter[tuple[int, str]] = Counter()
+    durations: Counter[tuple[int, str]] = Counter()
+    for result, received_at, *rest in events:
+        duration_ms = rest[0] if rest else None
+        micros = to_micros(received_at)
+        hour = micros - micros % HOUR_MICROS
+        rows.append({
+            "heartbeat_id": heartbeat_id, "result": result, "received_at": micros,
+            "duration_ms": duration_ms, "method": None if result == "miss" else "GET",
+        })
+        rollups[(hour, result)] += 1
+        if duration_ms is not None:
+            durations[(hour, "total")] += duration_ms
+            durations[(hour, "count")] += 1
+    with session_scope(engine, write=True) as session:
+        if rows:
+            session.exec(  # type: ignore[call-overload]
+                text(
+                    "INSERT INTO event (heartbeat_id, result, message, message_truncated, received_at, "
+                    "method, duration_ms) VALUES (:heartbeat_id, :result, '', false, :received_at, "
+                    ":method, :duration_ms)"
+                ),
+                params=rows,
+            )
+        for hour in sorted({hour for hour, _ in rollups}):
+            add_rollup(
+                session.connection(), heartbeat_id, hour,
+                **{result: rollups[(hour, result)] for result in ("tick", "run", "complete", "fail", "miss")},
+                duration_total_ms=durations[(hour, "total")],
+                duration_count=durations[(hour, "count")],
+            )
+
+
+def add_rollup(conn: Connection, heartbeat_id: str, hour_start: int, **counts: int) -> None:
+    """Add counts to one hourly rollup row (``tick=3, miss=1, duration_total_ms=...``)."""
+    params = {"tick": 0, "run": 0, "complete": 0, "fail": 0, "miss": 0, "duration_total_ms": 0, "duration_count": 0}
+    params.update(counts)
+    conn.execute(
+        text(
+            "INSERT INTO event_rollup (heartbeat_id, hour_start, tick_count, run_count, complete_count, "
+            "fail_count, miss_count, duration_total_ms, duration_count) VALUES (:heartbeat_id, :hour_start, "
+            ":tick, :run, :complete, :fail, :miss, :duration_total_ms, :duration_count) "
+            "ON CONFLICT (heartbeat_id, hour_start) DO UPDATE SET "
+            "tick_count = event_rollup.tick_count + excluded.tick_count, "
+            "run_count = event_rollup.run_count + excluded.run_count, "
+            "complete_count = event_rollup.complete_count + excluded.complete_count, "
+            "fail_count = event_rollup.fail_count + excluded.fail_count, "
+            "miss_count = event_rollup.miss_count + excluded.miss_count, "
+            "duration_total_ms = event_rollup.duration_total_ms + excluded.duration_total_ms, "
+            "duration_count = event_rollup.duration_count + excluded.duration_count"
+        ),
+        {"heartbeat_id": heartbeat_id, "hour_start": hour_start, **params},
+    )
