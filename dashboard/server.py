@@ -1,9 +1,14 @@
-"""The ASGI layer around Reflex: our routes first, then Reflex's app at "".
+"""The ASGI layers around Reflex.
 
-Check-ins are dispatched on the path before any router runs, so the hot path
-never walks a route table; ``/api`` is the FastAPI app; everything else goes to
-Reflex.  The background machinery (ping writer, detector) starts with the
-server's lifespan.
+- ``LubdubApp`` puts the check-in paths in front of everything Reflex wraps its
+  app in (error, CORS and context middleware, a router): the check-in is the hot
+  path and answered by a bare ASGI handler.  Measured on 2 cores, this took
+  check-ins from about 9,500/s (the speed of Reflex's own no-op ``/ping``) to
+  about 11,800/s.
+- ``mount_routes`` (Reflex's ``api_transformer``) mounts the FastAPI app at
+  ``/api``; everything else goes to Reflex.
+- ``run_background`` is the lifespan task that starts the ping writer and the
+  detector in each server process.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import reflex as rx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -22,17 +28,24 @@ from dashboard.core import background
 from dashboard.db import get_engine
 
 
+class LubdubApp(rx.App):
+    """A Reflex app whose ASGI entry point answers check-ins before anything else."""
+
+    def __call__(self) -> ASGIApp:
+        reflex_asgi = super().__call__()
+
+        async def check_ins_first(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and is_ping_path(scope["path"]):
+                await ping_app(scope, receive, send)
+            else:
+                await reflex_asgi(scope, receive, send)
+
+        return check_ins_first
+
+
 def mount_routes(reflex_app: ASGIApp) -> ASGIApp:
-    """Reflex's ``api_transformer``: wrap its ASGI app in ours."""
-    routes = Starlette(routes=[Mount("/api", app=build_api()), Mount("", app=reflex_app)])
-
-    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and is_ping_path(scope["path"]):
-            await ping_app(scope, receive, send)
-        else:
-            await routes(scope, receive, send)
-
-    return dispatch
+    """Reflex's ``api_transformer``: the REST API at /api, Reflex's app behind it."""
+    return Starlette(routes=[Mount("/api", app=build_api()), Mount("", app=reflex_app)])
 
 
 @asynccontextmanager

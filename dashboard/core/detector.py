@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.core.ingest import RollupAccumulator, executemany, insert_flips
+from dashboard.db import write_lock
 from dashboard.db import writer as write_engine
 from dashboard.models import STATUS_DOWN
 from dashboard.timeutil import to_micros
@@ -102,7 +103,7 @@ def run_pass(engine: Engine, now: datetime, *, max_misses: int = 1000) -> PassRe
             return total
     with write_engine(engine).connect() as conn:
         while True:
-            with conn.begin():
+            with write_lock(engine), conn.begin():
                 rows = _due_rows(conn, now_micros)
                 if not rows:
                     break

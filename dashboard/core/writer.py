@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from dashboard.core.ingest import PingOutcome, PingRequest, apply_pings
+from dashboard.db import write_lock
 from dashboard.db import writer as write_engine
 from dashboard.timeutil import utcnow
 
@@ -42,6 +43,7 @@ _Waiter = tuple[PingRequest, "asyncio.Future[PingOutcome] | SyncFuture[PingOutco
 class PingWriter:
     def __init__(self, engine: Engine, *, max_batch: int = 2000, clock: Callable[[], datetime] = utcnow) -> None:
         self._engine = engine
+        self._process_lock = write_lock(engine)
         self._max_batch = max_batch
         self._clock = clock
         self._pending: list[_Waiter] = []
@@ -128,7 +130,7 @@ class PingWriter:
     def _write(self, connection: Connection, pings: list[PingRequest]) -> list[PingOutcome]:
         for attempt in range(_RETRIES):
             try:
-                with connection.begin():
+                with self._process_lock, connection.begin():
                     # Stamped inside the transaction: a miss and a ping are then
                     # ordered the same way in time as in the database.
                     return apply_pings(connection, pings, self._clock())
