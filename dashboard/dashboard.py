@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from dashboard.server import mount_routes, run_background
+from dashboard.server import LubdubApp, mount_routes, run_background
 
 
 def index() -> rx.Component:
@@ -17,6 +17,6 @@ def index() -> rx.Component:
     )
 
 
-app = rx.App(api_transformer=mount_routes)
+app = LubdubApp(api_transformer=mount_routes)
 app.add_page(index, route="/", title="Lubdub")
 app.register_lifespan_task(run_background)
