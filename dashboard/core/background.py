@@ -18,12 +18,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from dashboard.config import Settings
-from dashboard.core import detector
+from dashboard.core import detector, retention
 from dashboard.core.leader import Leadership
 from dashboard.core.writer import PingWriter
 from dashboard.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+
+RETENTION_PERIOD_S = 3600
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Background:
         self.leadership = Leadership(self.engine, "singletons")
         if self.settings.run_detector:
             self.add_singleton_job("miss-detector", self.detector_tick, self.settings.detector_period_s)
+        self.add_singleton_job("retention", self.retention_tick, RETENTION_PERIOD_S)
 
     def add_singleton_job(self, job_id: str, func: Callable[[], object], period_s: float) -> None:
         def guarded() -> None:
@@ -72,6 +75,15 @@ class Background:
         self.detector_stats.last_pass_seconds = time.perf_counter() - started
         if report.misses:
             log.info("detector recorded %d misses on %d heartbeats", report.misses, report.heartbeats)
+
+    def retention_tick(self) -> None:
+        try:
+            deleted = retention.prune(self.engine, utcnow(), self.settings.event_retention_days)
+        except Exception:
+            log.exception("event retention failed")
+            return
+        if deleted:
+            log.info("retention pruned %d events older than %d days", deleted, self.settings.event_retention_days)
 
     def start(self) -> None:
         self.writer.start()

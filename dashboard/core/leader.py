@@ -47,10 +47,15 @@ class Leadership:
             self._file.close()
             self._file = None
         if self._connection is not None:
+            connection, self._connection = self._connection, None
             try:
-                self._connection.close()
-            finally:
-                self._connection = None
+                # Closing only returns a pooled connection; the session (and its
+                # lock) would live on, so unlock explicitly.
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key()})
+                connection.commit()
+                connection.close()
+            except Exception:
+                connection.invalidate()
 
     def _key(self) -> int:
         # crc32, not hash(): it must be the same number in every process.
@@ -85,7 +90,8 @@ class Leadership:
                 return True
             except Exception:
                 log.warning("lost the %s leader connection", self._name)
-                self.release()
+                connection, self._connection = self._connection, None
+                connection.invalidate()
         connection = self._engine.connect()
         acquired = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key()}).scalar()
         connection.commit()
