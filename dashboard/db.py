@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,7 +65,10 @@ def build_engine(url: str) -> Engine:
         )
         _configure_sqlite(engine, settings.sqlite_synchronous)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # The application name shows in pg_stat_activity which process holds what
+    # (the scale-out test finds the detector's leader this way).
+    connect_args = {"application_name": f"lubdub:{socket.gethostname()}:{os.getpid()}"}
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=connect_args)
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine
 
 from dashboard.config import PROJECT_ROOT
+from dashboard.models import Heartbeat, Service
 
 STARTUP_TIMEOUT_S = 240
 
@@ -90,3 +92,23 @@ def start_live_server(workdir: Path, database_url: str | None = None, **extra_en
         time.sleep(0.5)
     server.stop()
     raise RuntimeError(f"server did not answer within {STARTUP_TIMEOUT_S}s:\n{server.log()[-3000:]}")
+
+
+def seed_heartbeat(database_url: str, interval: int = 10) -> str:
+    engine = create_engine(database_url)
+    service = Service(name=f"svc-{time.monotonic_ns()}")
+    with engine.begin() as conn:
+        conn.execute(Service.__table__.insert().values(**service.model_dump()))  # type: ignore[attr-defined]
+        heartbeat = Heartbeat(service_id=service.id, name="nightly", interval=interval)
+        conn.execute(Heartbeat.__table__.insert().values(**heartbeat.model_dump()))  # type: ignore[attr-defined]
+    engine.dispose()
+    return heartbeat.id
+
+
+def wait_for(predicate, timeout_s: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False

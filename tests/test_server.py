@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from dashboard.models import Heartbeat, Service
-from tests.live_server import LiveServer, start_live_server
+from tests.live_server import LiveServer, seed_heartbeat, start_live_server, wait_for
 
 pytestmark = pytest.mark.server
 
@@ -21,26 +19,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = start_live_server(Path(tmp_path_factory.mktemp("server")))
     yield live
     live.stop()
-
-
-def seed_heartbeat(database_url: str, interval: int = 10) -> str:
-    engine = create_engine(database_url)
-    service, heartbeat = Service(name=f"svc-{time.monotonic_ns()}"), None
-    with engine.begin() as conn:
-        conn.execute(Service.__table__.insert().values(**service.model_dump()))  # type: ignore[attr-defined]
-        heartbeat = Heartbeat(service_id=service.id, name="nightly", interval=interval)
-        conn.execute(Heartbeat.__table__.insert().values(**heartbeat.model_dump()))  # type: ignore[attr-defined]
-    engine.dispose()
-    return heartbeat.id
-
-
-def wait_for(predicate, timeout_s: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_the_server_records_pings_over_http(server: LiveServer) -> None:
