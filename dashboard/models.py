@@ -153,6 +153,20 @@ class EventRollup(SQLModel, table=True):
     duration_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
 
 
+class Counter(SQLModel, table=True):
+    """Instance-wide running totals for /metrics (check-ins by result, misses, refusals).
+
+    Kept in the database, not in process memory, so every worker and instance
+    reports the same monotonic totals; the writer adds a batch's counts in the
+    batch's own transaction.
+    """
+
+    __tablename__ = "counter"
+
+    name: str = Field(sa_column=Column(String(64), primary_key=True))
+    value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+
+
 class Flip(SQLModel, table=True):
     """A status change that people may need to hear about (up→down, down→up).
 

@@ -18,9 +18,10 @@ from contextlib import asynccontextmanager
 
 import reflex as rx
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from dashboard.api.metrics import metrics_endpoint
 from dashboard.api.ping import is_ping_path, ping_app
 from dashboard.api.v1 import build_api
 from dashboard.config import get_settings
@@ -45,7 +46,11 @@ class LubdubApp(rx.App):
 
 def mount_routes(reflex_app: ASGIApp) -> ASGIApp:
     """Reflex's ``api_transformer``: the REST API at /api, Reflex's app behind it."""
-    return Starlette(routes=[Mount("/api", app=build_api()), Mount("", app=reflex_app)])
+    return Starlette(routes=[
+        Route("/metrics", metrics_endpoint),
+        Mount("/api", app=build_api()),
+        Mount("", app=reflex_app),
+    ])
 
 
 @asynccontextmanager

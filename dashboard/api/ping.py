@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from dashboard.core import background
 from dashboard.core.ingest import MESSAGE_LIMIT, PingRequest
+from dashboard.core.ratelimit import RateLimiter
 from dashboard.core.writer import WriterUnavailable
 from dashboard.models import ALLOWED_METHODS, JOB_RESULTS
 
@@ -146,6 +147,11 @@ async def record_ping(scope: Scope, receive: Receive) -> str:
     running = background.current()
     if running is None:
         raise PingError(503, "unavailable", "the server is starting or stopping", {"Retry-After": "1"})
+    if running.rate_limiter is not None and (wait_s := running.rate_limiter.check(heartbeat_id)) is not None:
+        running.writer.note("checkins_rate_limited")
+        raise PingError(429, "rate_limited",
+                        f"more than {running.rate_limiter.per_minute} check-ins a minute for this heartbeat",
+                        {"Retry-After": RateLimiter.retry_after_header(wait_s)})
     try:
         outcome = await running.writer.submit(ping)
     except WriterUnavailable as exc:

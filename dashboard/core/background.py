@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from dashboard.config import Settings
 from dashboard.core import detector, retention
 from dashboard.core.leader import Leadership
+from dashboard.core.ratelimit import RateLimiter
 from dashboard.core.writer import PingWriter
 from dashboard.timeutil import utcnow
 
@@ -44,9 +45,12 @@ class Background:
     scheduler: BackgroundScheduler = field(init=False)
     leadership: Leadership = field(init=False)
     detector_stats: DetectorStats = field(default_factory=DetectorStats)
+    rate_limiter: RateLimiter | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.writer = PingWriter(self.engine, max_batch=self.settings.writer_max_batch)
+        limit = self.settings.ping_rate_limit_per_minute
+        self.rate_limiter = RateLimiter(limit) if limit > 0 else None
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.leadership = Leadership(self.engine, "singletons")
         if self.settings.run_detector:

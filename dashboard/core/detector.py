@@ -20,7 +20,9 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard.core.ingest import RollupAccumulator, executemany, insert_flips
+from dashboard.core.counters import add_counters
+from dashboard.core.ingest import RollupAccumulator, insert_flips
+from dashboard.core.sql import executemany
 from dashboard.db import write_lock
 from dashboard.db import writer as write_engine
 from dashboard.models import STATUS_DOWN
@@ -89,6 +91,7 @@ def _record(conn: Connection, rows: list, now: int, max_misses: int) -> PassRepo
     executemany(conn, _INSERT_MISS, events)
     rollups.write(conn)
     insert_flips(conn, flips)
+    add_counters(conn, {"misses": report.misses})
     report.flips = len(flips)
     return report
 

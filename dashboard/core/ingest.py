@@ -9,13 +9,15 @@ it, so a concurrent delete or update can never be half-seen.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
+from dashboard.core.counters import add_counters
+from dashboard.core.sql import driver_sql, executemany
 from dashboard.core.transitions import HeartbeatState, apply_ping
 from dashboard.timeutil import from_micros, to_micros
 
@@ -74,20 +76,6 @@ _INSERT_FLIP = (
     "INSERT INTO flip (heartbeat_id, old_status, new_status, reason, created_at) VALUES (?, ?, ?, ?, ?)"
 )
 _ROLLUP_FIELDS = ("tick", "run", "complete", "fail", "miss")
-
-
-def driver_sql(conn: Connection, statement: str) -> str:
-    """``statement`` (written with ``?`` placeholders) in the driver's paramstyle.
-
-    The hot paths bypass SQL compilation and hand tuples straight to the
-    driver's ``executemany``; psycopg wants ``%s`` where sqlite3 wants ``?``.
-    """
-    return statement if conn.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
-
-
-def executemany(conn: Connection, statement: str, rows: Sequence[tuple[object, ...]]) -> None:
-    if rows:
-        conn.exec_driver_sql(driver_sql(conn, statement), list(rows))
 
 
 def insert_flips(conn: Connection, flips: Sequence[tuple[str, str, str, str, int]]) -> None:
@@ -181,4 +169,5 @@ def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: dat
     ])
     rollups.write(conn)
     insert_flips(conn, flips)
+    add_counters(conn, Counter(f"checkins_{event[1]}" for event in events))
     return outcomes

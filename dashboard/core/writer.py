@@ -15,12 +15,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from collections import Counter
 from concurrent.futures import Future as SyncFuture
 from datetime import datetime
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from dashboard.core.counters import add_counters
 from dashboard.core.ingest import PingOutcome, PingRequest, apply_pings
 from dashboard.db import write_lock
 from dashboard.db import writer as write_engine
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 # Waiting requests beyond this are refused (503) instead of growing memory without bound.
 MAX_PENDING = 200_000
+COUNTS_FLUSH_S = 1.0
 _RETRIES = 5
 
 
@@ -47,6 +50,9 @@ class PingWriter:
         self._max_batch = max_batch
         self._clock = clock
         self._pending: list[_Waiter] = []
+        # Counts of things that were refused before reaching a batch (rate limit),
+        # added to the counter table with the next transaction.
+        self._pending_counts: Counter[str] = Counter()
         self._wakeup = threading.Condition()
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -68,6 +74,10 @@ class PingWriter:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+    def note(self, counter: str, amount: int = 1) -> None:
+        with self._wakeup:
+            self._pending_counts[counter] += amount
 
     @property
     def queue_depth(self) -> int:
@@ -96,23 +106,28 @@ class PingWriter:
                 self._wakeup.notify()
 
     # -- the writer thread ---------------------------------------------------
-    def _take_batch(self) -> list[_Waiter] | None:
+    def _take_batch(self) -> tuple[list[_Waiter], Counter[str]] | None:
         with self._wakeup:
-            while not self._pending:
+            while not self._pending and not self._pending_counts:
                 if self._stopping:
                     return None
                 self._wakeup.wait()
+            if not self._pending and not self._stopping:
+                # Only counts to write: no hurry, let a batch of pings carry them.
+                self._wakeup.wait(timeout=COUNTS_FLUSH_S)
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
-            return batch
+            counts, self._pending_counts = self._pending_counts, Counter()
+            return batch, counts
 
     def _run(self) -> None:
         connection: Connection | None = None
-        while (batch := self._take_batch()) is not None:
+        while (taken := self._take_batch()) is not None:
+            batch, counts = taken
             try:
                 if connection is None:
                     connection = write_engine(self._engine).connect()
-                outcomes = self._write(connection, [waiter[0] for waiter in batch])
+                outcomes = self._write(connection, [waiter[0] for waiter in batch], counts)
             except Exception as exc:  # every waiter must hear back, whatever failed
                 log.exception("ping batch of %d failed", len(batch))
                 if connection is not None:
@@ -121,19 +136,22 @@ class PingWriter:
                     connection = None
                 _settle(batch, None, WriterUnavailable(str(exc)))
                 continue
+            if not batch:
+                continue
             self.batches_written += 1
             self.pings_written += len(batch)
             _settle(batch, outcomes, None)
         if connection is not None:
             connection.close()
 
-    def _write(self, connection: Connection, pings: list[PingRequest]) -> list[PingOutcome]:
+    def _write(self, connection: Connection, pings: list[PingRequest], counts: Counter[str]) -> list[PingOutcome]:
         for attempt in range(_RETRIES):
             try:
                 with self._process_lock, connection.begin():
+                    add_counters(connection, counts)
                     # Stamped inside the transaction: a miss and a ping are then
                     # ordered the same way in time as in the database.
-                    return apply_pings(connection, pings, self._clock())
+                    return apply_pings(connection, pings, self._clock()) if pings else []
             except OperationalError:
                 # "database is locked" past busy_timeout, or a serialization failure.
                 if attempt == _RETRIES - 1:

@@ -167,3 +167,40 @@ def test_writer_not_running_is_503_not_500(engine, make_heartbeat) -> None:
     response = TestClient(ping_app).get(f"/ping/{hb.id}")
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
+
+
+def test_counters_total_check_ins_by_result(client, engine, make_heartbeat) -> None:
+    hb = make_heartbeat()
+    for result in ("tick", "tick", "fail"):
+        client.get(f"/ping/{hb.id}?result={result}")
+    with engine.connect() as conn:
+        counters = dict(conn.execute(text("SELECT name, value FROM counter")).all())
+    assert counters == {"checkins_tick": 2, "checkins_fail": 1}
+
+
+def test_the_rate_limit_answers_429_with_retry_after_and_counts_refusals(engine, make_heartbeat, running) -> None:
+    from dashboard.core.ratelimit import RateLimiter
+
+    clock = [1000.0]
+    running.rate_limiter = RateLimiter(3, clock=lambda: clock[0])
+    client = TestClient(ping_app)
+    hb, other = make_heartbeat("limited"), make_heartbeat("other")
+    assert [client.get(f"/ping/{hb.id}").status_code for _ in range(4)] == [200, 200, 200, 429]
+    refused = client.get(f"/ping/{hb.id}")
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
+    assert client.get(f"/ping/{other.id}").status_code == 200  # the limit is per heartbeat
+    clock[0] += 60
+    assert client.get(f"/ping/{hb.id}").status_code == 200
+    assert len(events(engine, hb.id)) == 4
+    running.writer.stop()  # flushes the pending refusal count
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM counter WHERE name = 'checkins_rate_limited'")).scalar_one() == 2
+    running.writer.start()
+
+
+def test_only_single_segment_ids_are_check_in_paths() -> None:
+    from dashboard.api.ping import is_ping_path
+
+    assert is_ping_path("/ping/abc") and is_ping_path("/v1/heartbeat/abc")
+    assert not is_ping_path("/ping") and not is_ping_path("/ping/abc/def")
+    assert not is_ping_path("/api/v1/heartbeat/abc") and not is_ping_path("/v1/heartbeat/abc/events")
