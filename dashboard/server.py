@@ -27,6 +27,7 @@ from dashboard.api.v1 import build_api
 from dashboard.config import get_settings
 from dashboard.core import background
 from dashboard.db import get_engine
+from dashboard.logs import configure_logging
 
 
 class LubdubApp(rx.App):
@@ -56,6 +57,7 @@ def mount_routes(reflex_app: ASGIApp) -> ASGIApp:
 @asynccontextmanager
 async def run_background() -> AsyncIterator[None]:
     """Lifespan task: one writer per process; singleton jobs elected across processes."""
+    configure_logging()
     running = background.Background(get_engine(), get_settings())
     running.start()
     background.set_current(running)
