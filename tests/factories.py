@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -22,14 +23,14 @@ from dashboard.timeutil import to_micros, utcnow
 HOUR_MICROS = 3_600_000_000
 
 
-def make_service(engine: Engine, name: str = "payments", **fields: object) -> Service:
+def make_service(engine: Engine, name: str = "payments", **fields: Any) -> Service:
     with session_scope(engine, write=True) as session:
         service = Service(name=name, **fields)
         session.add(service)
     return service
 
 
-def make_heartbeat(engine: Engine, service_id: str, name: str = "backup", **fields: object) -> Heartbeat:
+def make_heartbeat(engine: Engine, service_id: str, name: str = "backup", **fields: Any) -> Heartbeat:
     """A heartbeat row; any column can be set, e.g. status="up", miss_at=..."""
     with session_scope(engine, write=True) as session:
         heartbeat = Heartbeat(service_id=service_id, name=name, **{"interval": 60, **fields})
@@ -56,10 +57,15 @@ def add_events(
         duration_ms = rest[0] if rest else None
         micros = to_micros(received_at)
         hour = micros - micros % HOUR_MICROS
-        rows.append({
-            "heartbeat_id": heartbeat_id, "result": result, "received_at": micros,
-            "duration_ms": duration_ms, "method": None if result == "miss" else "GET",
-        })
+        rows.append(
+            {
+                "heartbeat_id": heartbeat_id,
+                "result": result,
+                "received_at": micros,
+                "duration_ms": duration_ms,
+                "method": None if result == "miss" else "GET",
+            }
+        )
         rollups[(hour, result)] += 1
         if duration_ms is not None:
             durations[(hour, "total")] += duration_ms
@@ -76,7 +82,9 @@ def add_events(
             )
         for hour in sorted({hour for hour, _ in rollups}):
             add_rollup(
-                session.connection(), heartbeat_id, hour,
+                session.connection(),
+                heartbeat_id,
+                hour,
                 **{result: rollups[(hour, result)] for result in ("tick", "run", "complete", "fail", "miss")},
                 duration_total_ms=durations[(hour, "total")],
                 duration_count=durations[(hour, "count")],

@@ -153,9 +153,7 @@ def update_heartbeat(session: Session, heartbeat_id: str, data: HeartbeatUpdate,
     if (target_service, target_name) != (heartbeat.service_id, heartbeat.name):
         _ensure_name_free(session, target_service, target_name, exclude_id=heartbeat.id)
 
-    schedule_changed = any(
-        key in changes and changes[key] != getattr(heartbeat, key) for key in ("interval", "grace")
-    )
+    schedule_changed = any(key in changes and changes[key] != getattr(heartbeat, key) for key in ("interval", "grace"))
     for key in ("service_id", "name", "interval", "grace"):
         if key in changes:
             setattr(heartbeat, key, changes[key])

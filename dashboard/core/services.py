@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, delete
+from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -102,11 +103,11 @@ def status_counts(session: Session, service_ids: Sequence[str], now: datetime) -
     # (rather than grouping by a CASE with a bound ``now``) keeps PostgreSQL happy.
     overdue = func.sum(case((col(Heartbeat.next_due_at) <= now, 1), else_=0))
     query = (
-        select(Heartbeat.service_id, Heartbeat.enabled, Heartbeat.status, func.count(), overdue)
+        sql_select(col(Heartbeat.service_id), col(Heartbeat.enabled), col(Heartbeat.status), func.count(), overdue)
         .where(col(Heartbeat.service_id).in_(service_ids))
         .group_by(col(Heartbeat.service_id), col(Heartbeat.enabled), col(Heartbeat.status))
     )
-    for service_id, enabled, status, count, overdue_count in session.exec(query):
+    for service_id, enabled, status, count, overdue_count in session.connection().execute(query):
         bucket = counts[service_id]
         if not enabled:
             bucket[STATUS_PAUSED] += count
@@ -127,6 +128,8 @@ def list_services(session: Session, now: datetime, *, page: int = 1, limit: int 
     """Services ordered by name, each with its heartbeats' status counts."""
     skip = offset(page, limit, MAX_LIMIT)
     total = session.exec(select(func.count()).select_from(Service)).one()
-    services = list(session.exec(select(Service).order_by(col(Service.name), col(Service.id)).offset(skip).limit(limit)))
+    services = list(
+        session.exec(select(Service).order_by(col(Service.name), col(Service.id)).offset(skip).limit(limit))
+    )
     counts = status_counts(session, [s.id for s in services], now)
     return Page([ServiceOverview(s, counts[s.id]) for s in services], page, limit, total)

@@ -124,6 +124,6 @@ def heartbeat_statistics(
     first, width, count = bucket_range(interval, start, end)
     params = {"heartbeat_id": heartbeat.id, "first": first, "width": width, "stop": first + count * width}
     # PostgreSQL returns SUM(bigint) as numeric: normalise to int.
-    sums = {int(row[0]): tuple(int(v) for v in row[1:]) for row in session.exec(_BUCKET_SUMS, params=params)}
+    sums = {int(row[0]): tuple(int(v) for v in row[1:]) for row in session.connection().execute(_BUCKET_SUMS, params)}
     empty = (0,) * 7
     return [_bucket(first + i * width, sums.get(i, empty)) for i in range(count)]

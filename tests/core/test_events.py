@@ -46,9 +46,13 @@ def test_paging_forward_with_both_cursor_parts_sees_every_event_once(
         _, last_at, last_id = page[-1]
         cursor = {"after": last_at, "after_id": last_id}
     with engine.connect() as conn:
-        expected = conn.execute(
-            text("SELECT id FROM event WHERE heartbeat_id = :h ORDER BY received_at, id"), {"h": heartbeat_id}
-        ).scalars().all()
+        expected = (
+            conn.execute(
+                text("SELECT id FROM event WHERE heartbeat_id = :h ORDER BY received_at, id"), {"h": heartbeat_id}
+            )
+            .scalars()
+            .all()
+        )
     assert seen == expected
     assert len(set(seen)) == 1000
 
@@ -56,7 +60,11 @@ def test_paging_forward_with_both_cursor_parts_sees_every_event_once(
 def test_the_time_cursor_alone_is_strictly_after(engine: Engine, heartbeat_id: str, now: datetime) -> None:
     add_events(engine, heartbeat_id, [("run", now), ("tick", now), ("complete", now + timedelta(microseconds=1))])
     assert [r for r, _, _ in feed(engine, heartbeat_id, after=now)] == ["complete"]
-    assert [r for r, _, _ in feed(engine, heartbeat_id, after=now - timedelta(microseconds=1))] == ["run", "tick", "complete"]
+    assert [r for r, _, _ in feed(engine, heartbeat_id, after=now - timedelta(microseconds=1))] == [
+        "run",
+        "tick",
+        "complete",
+    ]
 
 
 def test_bad_arguments(engine: Engine, heartbeat_id: str, now: datetime) -> None:

@@ -52,12 +52,15 @@ def test_create_rejects_an_unknown_service_and_a_duplicate_name(engine: Engine, 
             )
         assert invalid.value.field == "service_id"
         with pytest.raises(Conflict):
-            heartbeats.create_heartbeat(session, HeartbeatCreate(service_id=service_id, name="backup", interval=60), now)
+            heartbeats.create_heartbeat(
+                session, HeartbeatCreate(service_id=service_id, name="backup", interval=60), now
+            )
 
 
 def test_pause_clears_the_deadline_and_keeps_the_status_column(engine: Engine, service_id: str, now: datetime) -> None:
-    hb = make_heartbeat(engine, service_id, status="down", last_ping_at=now - 5 * MIN,
-                        next_due_at=now - 4 * MIN, miss_at=now + MIN)
+    hb = make_heartbeat(
+        engine, service_id, status="down", last_ping_at=now - 5 * MIN, next_due_at=now - 4 * MIN, miss_at=now + MIN
+    )
     update(engine, hb.id, now, enabled=False)
     row = reload(engine, hb.id)
     assert (row.enabled, row.status, row.miss_at) == (False, "down", None)
@@ -74,9 +77,19 @@ def test_resuming_a_never_pinged_heartbeat_keeps_it_new(engine: Engine, service_
 
 
 @pytest.mark.parametrize("stored_status", ["up", "down"])
-def test_resume_gives_a_full_interval_from_now(engine: Engine, service_id: str, now: datetime, stored_status: str) -> None:
-    hb = make_heartbeat(engine, service_id, interval=600, grace=30, enabled=False, status=stored_status,
-                        last_ping_at=now - timedelta(days=3), next_due_at=now - timedelta(days=3) + 10 * MIN)
+def test_resume_gives_a_full_interval_from_now(
+    engine: Engine, service_id: str, now: datetime, stored_status: str
+) -> None:
+    hb = make_heartbeat(
+        engine,
+        service_id,
+        interval=600,
+        grace=30,
+        enabled=False,
+        status=stored_status,
+        last_ping_at=now - timedelta(days=3),
+        next_due_at=now - timedelta(days=3) + 10 * MIN,
+    )
     with session_scope(engine, write=True) as session:
         heartbeats.resume_heartbeat(session, hb.id, now)
     row = reload(engine, hb.id)
@@ -97,8 +110,16 @@ def test_resume_through_update_uses_the_new_interval(engine: Engine, service_id:
 
 def test_interval_change_while_up_counts_from_the_last_ping(engine: Engine, service_id: str, now: datetime) -> None:
     last_ping = now - 2 * MIN
-    hb = make_heartbeat(engine, service_id, interval=600, grace=0, status="up", last_ping_at=last_ping,
-                        next_due_at=last_ping + 10 * MIN, miss_at=last_ping + 10 * MIN)
+    hb = make_heartbeat(
+        engine,
+        service_id,
+        interval=600,
+        grace=0,
+        status="up",
+        last_ping_at=last_ping,
+        next_due_at=last_ping + 10 * MIN,
+        miss_at=last_ping + 10 * MIN,
+    )
     update(engine, hb.id, now, interval=300, grace=20)
     row = reload(engine, hb.id)
     assert row.next_due_at == last_ping + 5 * MIN
@@ -109,17 +130,34 @@ def test_interval_change_while_up_counts_from_the_last_ping(engine: Engine, serv
 
 def test_grace_change_alone_moves_only_the_miss_deadline(engine: Engine, service_id: str, now: datetime) -> None:
     last_ping = now - 2 * MIN
-    hb = make_heartbeat(engine, service_id, interval=600, grace=0, status="up", last_ping_at=last_ping,
-                        next_due_at=last_ping + 10 * MIN, miss_at=last_ping + 10 * MIN)
+    hb = make_heartbeat(
+        engine,
+        service_id,
+        interval=600,
+        grace=0,
+        status="up",
+        last_ping_at=last_ping,
+        next_due_at=last_ping + 10 * MIN,
+        miss_at=last_ping + 10 * MIN,
+    )
     update(engine, hb.id, now, grace=120)
     row = reload(engine, hb.id)
     assert row.next_due_at == last_ping + 10 * MIN
     assert row.miss_at == last_ping + 12 * MIN
 
 
-def test_interval_change_while_down_schedules_the_next_miss_from_now(engine: Engine, service_id: str, now: datetime) -> None:
-    hb = make_heartbeat(engine, service_id, interval=600, status="down", last_ping_at=now - timedelta(hours=1),
-                        next_due_at=now - 50 * MIN, miss_at=now + 7 * MIN)
+def test_interval_change_while_down_schedules_the_next_miss_from_now(
+    engine: Engine, service_id: str, now: datetime
+) -> None:
+    hb = make_heartbeat(
+        engine,
+        service_id,
+        interval=600,
+        status="down",
+        last_ping_at=now - timedelta(hours=1),
+        next_due_at=now - 50 * MIN,
+        miss_at=now + 7 * MIN,
+    )
     update(engine, hb.id, now, interval=120)
     row = reload(engine, hb.id)
     assert row.status == "down"
@@ -137,14 +175,23 @@ def test_interval_change_while_paused_or_new_leaves_nothing_due(engine: Engine, 
 
 
 def test_an_unchanged_interval_does_not_move_deadlines(engine: Engine, service_id: str, now: datetime) -> None:
-    hb = make_heartbeat(engine, service_id, interval=600, status="down", last_ping_at=now - timedelta(hours=1),
-                        next_due_at=now - 50 * MIN, miss_at=now + 7 * MIN)
+    hb = make_heartbeat(
+        engine,
+        service_id,
+        interval=600,
+        status="down",
+        last_ping_at=now - timedelta(hours=1),
+        next_due_at=now - 50 * MIN,
+        miss_at=now + 7 * MIN,
+    )
     update(engine, hb.id, now, interval=600, name="renamed")
     row = reload(engine, hb.id)
     assert (row.name, row.miss_at, row.updated_at) == ("renamed", now + 7 * MIN, now)
 
 
-def test_update_moves_to_another_service_and_checks_the_name_there(engine: Engine, service_id: str, now: datetime) -> None:
+def test_update_moves_to_another_service_and_checks_the_name_there(
+    engine: Engine, service_id: str, now: datetime
+) -> None:
     other = make_service(engine, "other").id
     hb = make_heartbeat(engine, service_id, "backup")
     make_heartbeat(engine, other, "taken")

@@ -51,12 +51,20 @@ def test_bucket_range_limits() -> None:
 
 def test_buckets_sum_their_hours_and_empty_ones_are_zero(engine: Engine) -> None:
     hb = make_heartbeat(engine, make_service(engine).id).id
-    add_events(engine, hb, [
-        ("tick", at(2, 3, 5)), ("tick", at(2, 4, 59)), ("run", at(2, 5, 0)),
-        ("complete", at(2, 5, 1), 1000), ("fail", at(2, 5, 2), 3000), ("miss", at(2, 5, 59)),
-        ("tick", at(2, 9, 0)),  # outside the range
-        ("tick", at(2, 2, 59)),  # outside the range
-    ])
+    add_events(
+        engine,
+        hb,
+        [
+            ("tick", at(2, 3, 5)),
+            ("tick", at(2, 4, 59)),
+            ("run", at(2, 5, 0)),
+            ("complete", at(2, 5, 1), 1000),
+            ("fail", at(2, 5, 2), 3000),
+            ("miss", at(2, 5, 59)),
+            ("tick", at(2, 9, 0)),  # outside the range
+            ("tick", at(2, 2, 59)),  # outside the range
+        ],
+    )
     with session_scope(engine) as session:
         buckets = stats.heartbeat_statistics(session, hb, now=at(3, 0), interval="3h", start=at(2, 3), end=at(2, 9))
     assert [b.start for b in buckets] == [at(2, 3), at(2, 6)]
