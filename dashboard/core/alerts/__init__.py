@@ -1,0 +1,13 @@
+"""Alerts (SPEC §6): channels, the flip → delivery outbox, sending with retries.
+
+- ``channels``: channel CRUD, validation, secret masking, links, routing;
+- ``dispatcher``: unprocessed flips → one delivery per routed channel; re-notify;
+- ``delivery``: claim, send outside any transaction, record, back off; test sends;
+- ``senders``: webhook (signed), email (SMTP), Apprise;
+- ``payloads``: what the messages say;
+- ``worker``: the background job and its thread pool (``register_alert_jobs``).
+"""
+
+from dashboard.core.alerts.worker import AlertWorker, register_alert_jobs
+
+__all__ = ["AlertWorker", "register_alert_jobs"]
