@@ -7,6 +7,7 @@ shape the answer with a ``response_model``.  Writes run in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -74,7 +75,25 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number.")]
 ListLimit = Annotated[int, Query(ge=1, le=heartbeats.MAX_LIMIT, description="Items per page.")]
-_TIMESTAMP_SCHEMA: dict[str, Any] = {"format": "date-time"}
+
+
+def _optional(**extra: Any) -> Callable[[dict[str, Any]], None]:
+    """Schema fix-up for an optional query parameter: it is absent or a value, never null.
+
+    Without it the document would offer ``null``, which a query string cannot carry.
+    """
+
+    def adjust(schema: dict[str, Any]) -> None:
+        branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
+        if len(branches) == 1:
+            schema.update(branches[0])
+        schema.pop("default", None)
+        schema.update(extra)
+
+    return adjust
+
+
+OPTIONAL_TIMESTAMP = _optional(format="date-time")
 
 
 def _timestamp(field: str, raw: str | None) -> datetime | None:
@@ -268,10 +287,16 @@ def list_events(
     engine: EngineDep,
     limit: Annotated[int, Query(ge=1, le=events.MAX_LIMIT)] = 50,
     last_received_at: Annotated[
-        str | None, Query(description="Cursor: a `received_at` seen before.", json_schema_extra=_TIMESTAMP_SCHEMA)
+        str | None, Query(description="Cursor: a `received_at` seen before.", json_schema_extra=OPTIONAL_TIMESTAMP)
     ] = None,
     last_id: Annotated[
-        int | None, Query(ge=0, le=MAX_EVENT_ID, description="Cursor tie-breaker: the `id` of that event.")
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_EVENT_ID,
+            description="Cursor tie-breaker: the `id` of that event.",
+            json_schema_extra=_optional(),
+        ),
     ] = None,
 ) -> list[EventPublic]:
     after = _timestamp("last_received_at", last_received_at)
@@ -293,8 +318,10 @@ def statistics(
     heartbeat_id: str,
     engine: EngineDep,
     interval: Annotated[Literal["1h", "3h", "12h", "1d", "3d", "7d", "30d"], Query(description="Bucket width.")] = "1h",
-    start_date: Annotated[str | None, Query(json_schema_extra=_TIMESTAMP_SCHEMA)] = None,
-    end_date: Annotated[str | None, Query(json_schema_extra=_TIMESTAMP_SCHEMA)] = None,
+    start_date: Annotated[
+        str | None, Query(description="Default: end_date - 24 h.", json_schema_extra=OPTIONAL_TIMESTAMP)
+    ] = None,
+    end_date: Annotated[str | None, Query(description="Default: now.", json_schema_extra=OPTIONAL_TIMESTAMP)] = None,
 ) -> list[StatisticBucket]:
     start, end = _timestamp("start_date", start_date), _timestamp("end_date", end_date)
     with Session(engine) as session:
