@@ -26,6 +26,7 @@ from dashboard.api.ping import is_ping_path, ping_app
 from dashboard.api.v1 import build_api
 from dashboard.config import get_settings
 from dashboard.core import background
+from dashboard.core.alerts import register_alert_jobs
 from dashboard.db import get_engine
 from dashboard.logs import configure_logging
 
@@ -59,6 +60,7 @@ async def run_background() -> AsyncIterator[None]:
     """Lifespan task: one writer per process; singleton jobs elected across processes."""
     configure_logging()
     running = background.Background(get_engine(), get_settings())
+    register_alert_jobs(running)
     running.start()
     background.set_current(running)
     try:

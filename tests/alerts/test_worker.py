@@ -65,6 +65,7 @@ def test_a_hanging_receiver_does_not_delay_a_miss(engine, make_heartbeat, hangin
     settings = replace(get_settings(), run_detector=True, detector_period_s=0.2)
     background = Background(engine, settings)
     worker = register_alert_jobs(background, period_s=0.2, options=SendOptions(timeout_s=send_timeout))
+    assert worker is not None
     # More hanging channels than the worker has threads, and than APScheduler has.
     started = utcnow()
     for k in range(12):

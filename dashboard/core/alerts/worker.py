@@ -110,8 +110,15 @@ def register_alert_jobs(
     period_s: float = PERIOD_S,
     send_threads: int = SEND_THREADS,
     options: SendOptions | None = None,
-) -> AlertWorker:
-    """Add the alerts job to ``background`` (before it starts); its pool stops with the scheduler."""
+) -> AlertWorker | None:
+    """Add the alerts job to ``background`` (before it starts); its pool stops with the scheduler.
+
+    Not in a process started with RUN_DETECTOR=false: all singleton jobs share one
+    leadership, and a process that could win it without running the detector
+    would leave misses unrecorded.
+    """
+    if not background.settings.run_detector:
+        return None
     worker = AlertWorker(background.engine, background.settings, send_threads=send_threads, options=options)
     background.add_singleton_job(JOB_ID, worker.tick, period_s)
 
