@@ -1,0 +1,248 @@
+"""Alert channels, their links, test sends and the notifications log, under /api/v1.
+
+Thin routes over ``dashboard.core.alerts``, with the same authentication, error
+body and status codes as the rest of the API (see ``dashboard.api.v1``).
+Channel settings always come back with their secrets masked.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from sqlmodel import Session
+
+from dashboard.alert_schemas import (
+    AlertingPublic,
+    AlertingUpdate,
+    AttemptPublic,
+    ChannelCreate,
+    ChannelLinkIn,
+    ChannelLinkPublic,
+    ChannelPublic,
+    ChannelUpdate,
+    DeliveryPage,
+    DeliveryPublic,
+    DeliveryStatus,
+    RoutedChannel,
+    SendTestResult,
+)
+from dashboard.api.auth import EngineDep
+from dashboard.api.errors import error_doc
+from dashboard.config import get_settings
+from dashboard.core.alerts import channels, log
+from dashboard.core.alerts.delivery import send_test
+from dashboard.core.alerts.senders import SendOptions
+from dashboard.core.paging import MAX_PAGE
+from dashboard.db import session_scope
+from dashboard.models import Channel
+from dashboard.timeutil import utcnow
+
+_ERROR_DOCS = {
+    400: "Malformed request (unparseable JSON, or the body is not an object)",
+    403: "The API key is read-only",
+    404: "No such resource (malformed ids included)",
+    409: "Conflicts with existing data",
+    422: "An input field is invalid; `fields` says which and why",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` documentation of these error statuses (as in ``dashboard.api.v1``)."""
+    return {status: error_doc(_ERROR_DOCS[status]) for status in statuses}
+
+
+def _absent_or_value(schema: dict[str, Any]) -> None:
+    """An optional query parameter is absent or a value, never null (as in ``dashboard.api.v1``)."""
+    branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    schema.pop("default", None)
+
+
+router = APIRouter(tags=["alerts"])
+
+
+def _public(session: Session, channel: Channel) -> ChannelPublic:
+    links = channels.links_of(session, [channel.id])[channel.id]
+    return _public_with(channel, links)
+
+
+def _public_with(channel: Channel, links: list[channels.LinkView]) -> ChannelPublic:
+    return ChannelPublic(
+        id=channel.id, name=channel.name, kind=channel.kind,  # type: ignore[arg-type]
+        config=channels.mask_config(channel.kind, channels.load_config(channel)),
+        is_default=channel.is_default, renotify_minutes=channel.renotify_minutes,
+        links=[ChannelLinkPublic(service_id=link.service_id, service_name=link.service_name,
+                                 heartbeat_id=link.heartbeat_id, heartbeat_name=link.heartbeat_name)
+               for link in links],
+        created_at=channel.created_at, updated_at=channel.updated_at,
+    )
+
+
+def _delivery_public(view: log.DeliveryView) -> DeliveryPublic:
+    return DeliveryPublic(
+        id=view.id, kind=view.kind, status=view.status, channel_id=view.channel_id,  # type: ignore[arg-type]
+        channel_name=view.channel_name, heartbeat_id=view.heartbeat_id, heartbeat_name=view.heartbeat_name,
+        reason=view.reason, attempts=view.attempts, next_attempt_at=view.next_attempt_at,
+        last_error=view.last_error, created_at=view.created_at, delivered_at=view.delivered_at,
+        attempt_log=[AttemptPublic(attempt=a.attempt, started_at=a.started_at, finished_at=a.finished_at, ok=a.ok,
+                                   status_code=a.status_code, error=a.error) for a in view.attempt_log],
+    )
+
+
+# --- channels ---------------------------------------------------------------------
+
+
+@router.get("/channel", response_model=list[ChannelPublic], summary="List alert channels",
+            description="Ordered by name, secrets masked.")
+def list_channels(engine: EngineDep) -> list[ChannelPublic]:
+    with Session(engine) as session:
+        found = channels.list_channels(session)
+        links = channels.links_of(session, [channel.id for channel in found])
+        return [_public_with(channel, links[channel.id]) for channel in found]
+
+
+@router.post(
+    "/channel", status_code=201, response_model=ChannelPublic, summary="Create an alert channel",
+    description="A channel attached to nothing is only used when `is_default` is true (for heartbeats "
+    "with no channel of their own or of their service). Attach it with `POST /v1/channel/{id}/link`.",
+    responses=errors(400, 403, 409, 422),
+)
+def create_channel(body: ChannelCreate, engine: EngineDep) -> ChannelPublic:
+    with session_scope(engine, write=True) as session:
+        return _public(session, channels.create_channel(session, body, utcnow()))
+
+
+@router.get("/channel/{channel_id}", response_model=ChannelPublic, summary="Get an alert channel",
+            responses=errors(404, 422))
+def get_channel(channel_id: str, engine: EngineDep) -> ChannelPublic:
+    with Session(engine) as session:
+        return _public(session, channels.get_channel(session, channel_id))
+
+
+@router.put(
+    "/channel/{channel_id}", response_model=ChannelPublic, summary="Update an alert channel",
+    description="Omitted fields, and omitted `config` keys, keep their value. A secret sent back exactly "
+    "as it was shown (masked) is kept. `renotify_minutes: null` turns re-notification off.",
+    responses=errors(400, 403, 404, 409, 422),
+)
+def update_channel(channel_id: str, body: ChannelUpdate, engine: EngineDep) -> ChannelPublic:
+    with session_scope(engine, write=True) as session:
+        return _public(session, channels.update_channel(session, channel_id, body, utcnow()))
+
+
+@router.delete(
+    "/channel/{channel_id}", status_code=204, response_class=Response, summary="Delete an alert channel",
+    description="Its links and its delivery log go too.", responses=errors(403, 404, 422),
+)
+def delete_channel(channel_id: str, engine: EngineDep) -> Response:
+    with session_scope(engine, write=True) as session:
+        channels.delete_channel(session, channel_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/channel/{channel_id}/test", response_model=SendTestResult, summary="Send a test message",
+    description="Sends now and waits for the receiver (up to 10 s). A failed send is still a 200: "
+    "`ok` is false and `error` says exactly what went wrong. Logged as a delivery of kind `test`.",
+    responses=errors(403, 404, 422),
+)
+def test_channel(channel_id: str, engine: EngineDep) -> SendTestResult:
+    settings = get_settings()
+    outcome = send_test(engine, channel_id, utcnow(), SendOptions.from_settings(settings),
+                        public_url=settings.public_url, clock=utcnow)
+    return SendTestResult(ok=outcome.result.ok, error=outcome.result.error,
+                          status_code=outcome.result.status_code, delivery_id=outcome.delivery_id)
+
+
+@router.post(
+    "/channel/{channel_id}/link", response_model=ChannelPublic, summary="Attach a channel",
+    description="Body `{\"service_id\": …}` (all the service's heartbeats) or `{\"heartbeat_id\": …}`; "
+    "exactly one. Attaching twice is a 409.",
+    responses=errors(400, 403, 404, 409, 422),
+)
+def attach_channel(channel_id: str, body: ChannelLinkIn, engine: EngineDep) -> ChannelPublic:
+    with session_scope(engine, write=True) as session:
+        channels.attach(session, channel_id, utcnow(), service_id=body.service_id, heartbeat_id=body.heartbeat_id)
+        return _public(session, channels.get_channel(session, channel_id))
+
+
+@router.delete(
+    "/channel/{channel_id}/link", response_model=ChannelPublic, summary="Detach a channel",
+    description="The same body as attaching; 404 when the channel is not attached there.",
+    responses=errors(400, 403, 404, 422),
+)
+def detach_channel(channel_id: str, body: ChannelLinkIn, engine: EngineDep) -> ChannelPublic:
+    with session_scope(engine, write=True) as session:
+        channels.detach(session, channel_id, service_id=body.service_id, heartbeat_id=body.heartbeat_id)
+        return _public(session, channels.get_channel(session, channel_id))
+
+
+# --- per heartbeat ----------------------------------------------------------------
+
+
+def _alerting(session: Session, heartbeat_id: str) -> AlertingPublic:
+    heartbeat, routed = channels.channels_for_heartbeat(session, heartbeat_id)
+    return AlertingPublic(
+        heartbeat_id=heartbeat.id, alert_threshold=heartbeat.alert_threshold,
+        channels=[RoutedChannel(id=r.channel.id, name=r.channel.name, kind=r.channel.kind,  # type: ignore[arg-type]
+                                via=r.via) for r in routed],
+    )
+
+
+@router.get(
+    "/heartbeat/{heartbeat_id}/alerting", response_model=AlertingPublic, summary="A heartbeat's alerting",
+    description="Its alert threshold and the channels its alerts go to now (its own, its service's, "
+    "else the defaults).", responses=errors(404, 422),
+)
+def get_alerting(heartbeat_id: str, engine: EngineDep) -> AlertingPublic:
+    with Session(engine) as session:
+        return _alerting(session, heartbeat_id)
+
+
+@router.put(
+    "/heartbeat/{heartbeat_id}/alerting", response_model=AlertingPublic, summary="Set a heartbeat's alert threshold",
+    description="`alert_threshold` N: alert only once N consecutive fail/miss events happened (1 = at once).",
+    responses=errors(400, 403, 404, 422),
+)
+def put_alerting(heartbeat_id: str, body: AlertingUpdate, engine: EngineDep) -> AlertingPublic:
+    with session_scope(engine, write=True) as session:
+        channels.set_alert_threshold(session, heartbeat_id, body.alert_threshold)
+        return _alerting(session, heartbeat_id)
+
+
+@router.get(
+    "/heartbeat/{heartbeat_id}/deliveries", response_model=list[DeliveryPublic],
+    summary="A heartbeat's notifications", description="Newest first, each with its attempts.",
+    responses=errors(404, 422),
+)
+def heartbeat_deliveries(
+    heartbeat_id: str, engine: EngineDep, limit: Annotated[int, Query(ge=1, le=log.MAX_LIMIT)] = 50
+) -> list[DeliveryPublic]:
+    with Session(engine) as session:
+        return [_delivery_public(view) for view in log.heartbeat_deliveries(session, heartbeat_id, limit=limit)]
+
+
+# --- the notifications log --------------------------------------------------------
+
+
+@router.get(
+    "/delivery", response_model=DeliveryPage, summary="The notifications log",
+    description="Every delivery (alerts, recoveries, re-notifications, tests), newest first, each with "
+    "its attempts; filter by `status`, `heartbeat_id` or `channel_id`.",
+    responses=errors(422),
+)
+def list_deliveries(
+    engine: EngineDep,
+    status: Annotated[DeliveryStatus | None, Query(json_schema_extra=_absent_or_value)] = None,
+    heartbeat_id: Annotated[str | None, Query(json_schema_extra=_absent_or_value)] = None,
+    channel_id: Annotated[str | None, Query(json_schema_extra=_absent_or_value)] = None,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    limit: Annotated[int, Query(ge=1, le=log.MAX_LIMIT)] = 50,
+) -> DeliveryPage:
+    with Session(engine) as session:
+        found = log.list_deliveries(session, status=status, heartbeat_id=heartbeat_id, channel_id=channel_id,
+                                    page=page, limit=limit)
+    return DeliveryPage(items=[_delivery_public(view) for view in found.items], page=found.page,
+                        limit=found.limit, total=found.total)
