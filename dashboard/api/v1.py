@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from dashboard.api import channels
 from dashboard.api.auth import EngineDep, authenticate
 from dashboard.api.errors import error_doc, install_error_handlers
 from dashboard.core import apikeys, events, heartbeats, services, stats
@@ -415,7 +416,7 @@ def build_api(engine: Engine | None = None) -> FastAPI:
         responses={503: {"model": Health, "description": "The database is unreachable"}},
     )
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(authenticate)], responses=errors(401))
-    for router in (services_router, heartbeats_router, keys_router):
+    for router in (services_router, heartbeats_router, keys_router, channels.router):
         v1.include_router(router)
     app.include_router(v1)
     return app

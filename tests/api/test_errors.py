@@ -14,7 +14,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
-from dashboard import schemas
+from dashboard import alert_schemas, schemas
 from tests.factories import make_heartbeat, make_service
 
 UNKNOWN = "0b0b0b0b-0000-4000-8000-000000000000"
@@ -126,11 +126,16 @@ def test_every_operation_documents_its_errors_with_the_error_body(anon: TestClie
         assert "HTTPValidationError" not in str(operation)
 
 
+def _model(ref: str) -> Any:
+    name = ref.rsplit("/", 1)[1]
+    return getattr(schemas, name, None) or getattr(alert_schemas, name)
+
+
 def _validator(document: dict[str, Any], schema: dict[str, Any]) -> TypeAdapter[Any]:
     if "$ref" in schema:
-        return TypeAdapter(getattr(schemas, schema["$ref"].rsplit("/", 1)[1]))
+        return TypeAdapter(_model(schema["$ref"]))
     assert schema["type"] == "array"
-    item = getattr(schemas, schema["items"]["$ref"].rsplit("/", 1)[1])
+    item = _model(schema["items"]["$ref"])
     return TypeAdapter(list[item])  # type: ignore[valid-type]
 
 
