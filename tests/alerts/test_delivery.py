@@ -61,7 +61,7 @@ def test_a_webhook_is_posted_as_signed_json(engine, make_heartbeat, receiver, no
     body = json.loads(request.body)
     assert (body["event"], body["status"], body["reason"]) == ("down", "down", "fail")
     assert body["heartbeat"]["id"] == hb.id and body["service"]["name"] == "default"
-    assert body["dashboard_url"] == f"{PUBLIC_URL}/heartbeat/{hb.id}"
+    assert body["dashboard_url"] == f"{PUBLIC_URL}/heartbeats/{hb.id}"
     assert body["last_check_in"] == "2026-11-02T12:00:00.000000Z"
     assert body["attempt"] == 1 and isinstance(body["delivery_id"], int)
 
@@ -150,7 +150,7 @@ def test_an_email_arrives_with_subject_and_body(engine, make_heartbeat, smtp_ser
     body = message.get_content()
     assert "Status:    DOWN — the job reported a failure" in body
     assert "Down since: 2026-11-02 12:00:00 UTC" in body
-    assert f"{PUBLIC_URL}/heartbeat/{hb.id}" in body
+    assert f"{PUBLIC_URL}/heartbeats/{hb.id}" in body
 
     ping_at(engine, hb.id, now + timedelta(minutes=1))
     dispatch_pass(engine, now + timedelta(minutes=1), public_url=PUBLIC_URL)

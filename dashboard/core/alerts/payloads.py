@@ -15,7 +15,7 @@ from typing import Any
 from dashboard.timeutil import isoformat, parse_timestamp
 
 # The dashboard's heartbeat page, relative to PUBLIC_URL.
-HEARTBEAT_PAGE = "/heartbeat/{id}"
+HEARTBEAT_PAGE = "/heartbeats/{id}"
 
 _REASONS = {
     "miss": "no check-in arrived in time",
