@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -46,11 +47,27 @@ class LubdubApp(rx.App):
         return check_ins_first
 
 
+class _AnyPathMount(Mount):
+    """A Mount whose pattern also matches paths holding a newline (``%0A``).
+
+    Starlette's ``.*`` stops at a newline, so such a request would miss the API
+    and get someone else's plain-text 404 instead of the API's JSON error.
+    """
+
+    def __init__(self, path: str, app: ASGIApp) -> None:
+        super().__init__(path, app=app)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+
+
+def api_mount() -> Mount:
+    return _AnyPathMount("/api", app=build_api())
+
+
 def mount_routes(reflex_app: ASGIApp) -> ASGIApp:
     """Reflex's ``api_transformer``: the REST API at /api, Reflex's app behind it."""
     return Starlette(routes=[
         Route("/metrics", metrics_endpoint),
-        Mount("/api", app=build_api()),
+        api_mount(),
         Mount("", app=reflex_app),
     ])
 
