@@ -1,22 +1,50 @@
 """The Reflex app: pages, our routes mounted in front, background tasks in the lifespan."""
 
+import importlib
+
 import reflex as rx
 
+from dashboard import styles
+from dashboard.components.layout import NOTIFICATIONS_ROUTE, has_notifications_page
+from dashboard.pages.heartbeat import HeartbeatState, heartbeat_page
+from dashboard.pages.login import LoginState, login_page
+from dashboard.pages.overview import OverviewState, overview_page
+from dashboard.pages.service import ServiceState, service_page
+from dashboard.pages.settings import SettingsState, settings_page
+from dashboard.pages.setup import SetupState, setup_page
 from dashboard.server import LubdubApp, mount_routes, run_background
 
+app = LubdubApp(
+    api_transformer=mount_routes,
+    theme=styles.THEME,
+    style=styles.BASE_STYLE,
+    head_components=[rx.el.link(rel="icon", href="data:,")],
+)
+# Dynamic routes first (Reflex matches pages in the order they are added).
+app.add_page(heartbeat_page, route="/heartbeats/[heartbeat_id]", title="Heartbeat · Lubdub",
+             on_load=HeartbeatState.load)
+app.add_page(service_page, route="/services/[service_id]", title="Service · Lubdub", on_load=ServiceState.load)
+app.add_page(overview_page, route="/", title="Lubdub", on_load=OverviewState.load)
+app.add_page(login_page, route="/login", title="Log in · Lubdub", on_load=LoginState.load)
+app.add_page(setup_page, route="/setup", title="Set up · Lubdub", on_load=SetupState.load)
+app.add_page(settings_page, route="/settings", title="Settings · Lubdub", on_load=SettingsState.load)
 
-def index() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.heading("Lubdub", size="8"),
-            rx.text("Heartbeat monitoring for cron jobs, workers and backups."),
-            rx.link("API documentation", href="/api/docs", id="api-docs-link"),
-            align="center",
-        ),
-        height="100vh",
-    )
 
 
-app = LubdubApp(api_transformer=mount_routes)
-app.add_page(index, route="/", title="Lubdub")
+def _decorated(render_fn: object) -> bool:
+    """Whether a page function registered itself with ``@rx.page`` (then we must not add it again)."""
+    from reflex_base.registry import RegistrationContext
+
+    return any(fn is render_fn for fn, _ in RegistrationContext.ensure_context().decorated_pages)
+
+
+if has_notifications_page():
+    # Written separately (alerts): a page function, and usually a state with ``load``.
+    _notifications = importlib.import_module("dashboard.pages.notifications")
+    _page = getattr(_notifications, "notifications_page", None) or getattr(_notifications, "page", None)
+    _state = getattr(_notifications, "NotificationsState", None)
+    if _page is not None and not _decorated(_page):
+        app.add_page(_page, route=NOTIFICATIONS_ROUTE, title="Notifications · Lubdub",
+                     on_load=getattr(_state, "load", None) if _state is not None else None)
+
 app.register_lifespan_task(run_background)

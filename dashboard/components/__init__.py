@@ -1,0 +1,1 @@
+"""Reusable dashboard components; they render state, they never query the database."""

@@ -1,0 +1,174 @@
+"""The frame around every logged-in page, and small shared building blocks."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import reflex as rx
+
+from dashboard.state import AuthState
+from dashboard.styles import page_container
+
+NOTIFICATIONS_ROUTE = "/settings/notifications"
+
+
+def has_notifications_page() -> bool:
+    """The alerts page lives in its own module, written separately; link it when present."""
+    return importlib.util.find_spec("dashboard.pages.notifications") is not None
+
+
+def _nav_link(label: str, href: str, icon: str, link_id: str) -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(label, display=["none", "inline", "inline"]), spacing="1", align="center"),
+        href=href,
+        id=link_id,
+        underline="none",
+        color_scheme="gray",
+        high_contrast=True,
+        size="2",
+        title=label,
+    )
+
+
+def color_mode_toggle() -> rx.Component:
+    return rx.icon_button(
+        rx.color_mode_cond(light=rx.icon("moon", size=16), dark=rx.icon("sun", size=16)),
+        on_click=rx.toggle_color_mode,
+        variant="ghost",
+        color_scheme="gray",
+        size="2",
+        id="color-mode-toggle",
+        title="Switch light / dark",
+        aria_label="Switch light / dark",
+    )
+
+
+def navbar() -> rx.Component:
+    links = [
+        _nav_link("Overview", "/", "layout-dashboard", "nav-overview"),
+        _nav_link("Settings", "/settings", "settings", "nav-settings"),
+    ]
+    if has_notifications_page():
+        links.append(_nav_link("Notifications", NOTIFICATIONS_ROUTE, "bell", "nav-notifications"))
+    links.append(_nav_link("API", "/api/docs", "book-open", "nav-api-docs"))
+    return rx.box(
+        rx.hstack(
+            rx.link(
+                rx.hstack(rx.icon("heart-pulse", size=22, color=rx.color("tomato", 9)),
+                          rx.heading("Lubdub", size="5", weight="bold"), spacing="2", align="center"),
+                href="/", underline="none", color_scheme="gray", high_contrast=True, id="nav-home",
+            ),
+            rx.hstack(*links, spacing="4", align="center"),
+            rx.spacer(),
+            rx.hstack(
+                rx.text(AuthState.user_email, size="2", color_scheme="gray", id="nav-user",
+                        display=["none", "none", "block"]),
+                color_mode_toggle(),
+                rx.button(rx.icon("log-out", size=14), rx.text("Log out", display=["none", "inline"]),
+                          on_click=AuthState.logout, variant="soft", color_scheme="gray", size="1", id="logout-button"),
+                spacing="3",
+                align="center",
+            ),
+            align="center",
+            spacing="5",
+            width="100%",
+            max_width=page_container["max_width"],
+            margin_x="auto",
+            padding_x=page_container["padding_x"],
+            padding_y="10px",
+        ),
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+    )
+
+
+def page_shell(*children: rx.Component, **props: Any) -> rx.Component:
+    """A logged-in page: the nav bar over a centred, width-limited column."""
+    return rx.box(
+        navbar(),
+        rx.vstack(*children, spacing="5", **{**page_container, **props}),
+        min_height="100vh",
+        width="100%",
+    )
+
+
+def live_poller(on_tick: Any, interval_ms: int = 2000) -> rx.Component:
+    """Fires ``on_tick`` every ``interval_ms`` while the page is open.
+
+    A client-side timer, so polling stops by itself when the page unmounts or
+    the tab closes, and a disconnected client costs the server nothing.
+    """
+    return rx.box(rx.moment(interval=interval_ms, format="X", on_change=on_tick), display="none")
+
+
+def relative_time(text: rx.Var[str] | str, exact: rx.Var[str] | str, **props: Any) -> rx.Component:
+    """A relative time ("3 min ago") with the exact UTC moment on hover."""
+    return rx.el.span(text, title=exact, style={"cursor": "help", "white_space": "nowrap"}, **props)
+
+
+def copy_button(text: rx.Var[str] | str, button_id: str, label: str = "Copy") -> rx.Component:
+    return rx.button(
+        rx.icon("copy", size=14),
+        label,
+        on_click=[rx.set_clipboard(text), rx.toast.success("Copied to the clipboard", duration=2000)],
+        variant="soft",
+        size="1",
+        id=button_id,
+        type="button",
+    )
+
+
+def field_error(message: rx.Var[str], error_id: str) -> rx.Component:
+    """A validation message under its field (empty renders nothing)."""
+    return rx.cond(
+        message != "",
+        rx.text(message, color_scheme="red", size="1", id=error_id, role="alert"),
+    )
+
+
+def labelled(label: str, control: rx.Component, error: rx.Var[str] | None = None,
+             error_id: str = "", hint: str = "") -> rx.Component:
+    parts: list[rx.Component] = [rx.text(label, size="2", weight="medium", as_="label"), control]
+    if hint:
+        parts.append(rx.text(hint, size="1", color_scheme="gray"))
+    if error is not None:
+        parts.append(field_error(error, error_id))
+    return rx.vstack(*parts, spacing="1", width="100%", align="stretch")
+
+
+def empty_state(icon: str, title: str, body: rx.Component | str, *actions: rx.Component, **props: Any) -> rx.Component:
+    """What to do next, where there is nothing to show yet."""
+    return rx.card(
+        rx.center(
+            rx.vstack(
+                rx.icon(icon, size=32, color=rx.color("gray", 9)),
+                rx.heading(title, size="4", align="center"),
+                body if isinstance(body, rx.Component) else rx.text(body, color_scheme="gray", align="center"),
+                rx.hstack(*actions, spacing="3", justify="center") if actions else rx.fragment(),
+                align="center",
+                spacing="3",
+                padding_y="24px",
+                max_width="560px",
+            ),
+            width="100%",
+        ),
+        width="100%",
+        **props,
+    )
+
+
+def status_count_card(label: str, value: rx.Var[int], color: str, card_id: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(label, size="2", color_scheme="gray", weight="medium"),
+            rx.heading(value, size="7", color=rx.color(color, 11), id=card_id),
+            spacing="1",
+        ),
+        min_width="110px",
+        flex="1",
+    )

@@ -1,0 +1,144 @@
+"""Read-only queries the dashboard needs beyond what the REST API offers.
+
+The overview (every service with its worst heartbeats first) and paging an
+event feed backwards ("load older").  Like the rest of ``core``: functions take
+the caller's session and ``now``, and return plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from dashboard.core.heartbeats import get_heartbeat
+from dashboard.core.services import status_counts
+from dashboard.models import STATUS_DOWN, STATUS_NEW, STATUS_UP, STATUSES, Event, Heartbeat, Service
+
+# Worst first: what an operator must look at comes to the top.
+SEVERITY = {"down": 0, "late": 1, "up": 2, "new": 3, "paused": 4}
+
+
+@dataclass(frozen=True)
+class HeartbeatSummary:
+    id: str
+    name: str
+    status: str
+    interval: int
+    last_ping_at: datetime | None
+    next_due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ServiceSummary:
+    id: str
+    name: str
+    description: str
+    status_counts: dict[str, int]
+    # The worst ``per_service`` heartbeats (down, late, up, new, paused; then by name).
+    heartbeats: list[HeartbeatSummary] = field(default_factory=list)
+
+    @property
+    def heartbeat_count(self) -> int:
+        return sum(self.status_counts.values())
+
+    @property
+    def worst_status(self) -> str | None:
+        for status in sorted(SEVERITY, key=SEVERITY.__getitem__):
+            if self.status_counts.get(status):
+                return status
+        return None
+
+
+@dataclass(frozen=True)
+class Overview:
+    totals: dict[str, int]
+    services: list[ServiceSummary]
+
+    @property
+    def heartbeat_count(self) -> int:
+        return sum(self.totals.values())
+
+
+def _severity(now: datetime):  # type: ignore[no-untyped-def]
+    """SQL twin of ``SEVERITY`` applied to ``Heartbeat.get_status(now)``."""
+    return case(
+        (col(Heartbeat.enabled).is_(False), SEVERITY["paused"]),
+        (col(Heartbeat.status) == STATUS_DOWN, SEVERITY["down"]),
+        (and_(col(Heartbeat.status) == STATUS_UP, col(Heartbeat.next_due_at) <= now), SEVERITY["late"]),
+        (col(Heartbeat.status) == STATUS_NEW, SEVERITY["new"]),
+        else_=SEVERITY["up"],
+    )
+
+
+def overview(session: Session, now: datetime, *, per_service: int = 8) -> Overview:
+    """Every service with its status counts and its worst heartbeats; worst services first.
+
+    One grouped count query and one windowed query, whatever the number of
+    heartbeats: a service with 10,000 heartbeats contributes ``per_service`` rows.
+    """
+    services = list(session.exec(select(Service)))
+    counts = status_counts(session, [s.id for s in services], now)
+
+    ranked = (
+        sa_select(
+            col(Heartbeat.id), col(Heartbeat.service_id), col(Heartbeat.name), col(Heartbeat.interval),
+            col(Heartbeat.last_ping_at), col(Heartbeat.next_due_at), col(Heartbeat.enabled), col(Heartbeat.status),
+            func.row_number().over(
+                partition_by=col(Heartbeat.service_id),
+                order_by=(_severity(now), col(Heartbeat.name), col(Heartbeat.id)),
+            ).label("rank"),
+        )
+    ).subquery()
+    # Plain SQLAlchemy: sqlmodel's select() of a subquery would yield only its first column.
+    rows = session.execute(
+        sa_select(ranked).where(ranked.c.rank <= per_service).order_by(ranked.c.service_id, ranked.c.rank)
+    )
+    by_service: dict[str, list[HeartbeatSummary]] = {s.id: [] for s in services}
+    for row in rows:
+        heartbeat = Heartbeat(id=row.id, service_id=row.service_id, name=row.name, interval=row.interval,
+                              enabled=row.enabled, status=row.status, next_due_at=row.next_due_at)
+        by_service[row.service_id].append(HeartbeatSummary(
+            id=row.id, name=row.name, status=heartbeat.get_status(now), interval=row.interval,
+            last_ping_at=row.last_ping_at, next_due_at=row.next_due_at,
+        ))
+
+    summaries = [ServiceSummary(s.id, s.name, s.description, counts[s.id], by_service[s.id]) for s in services]
+    summaries.sort(key=lambda s: (SEVERITY.get(s.worst_status or "paused", 5), s.name.lower(), s.name))
+    totals = dict.fromkeys(STATUSES, 0)
+    for summary in summaries:
+        for status, count in summary.status_counts.items():
+            totals[status] += count
+    return Overview(totals, summaries)
+
+
+def events_before(
+    session: Session,
+    heartbeat_id: str,
+    *,
+    before: datetime,
+    before_id: int,
+    limit: int = 50,
+) -> list[Event]:
+    """Up to ``limit`` events strictly older than (before, before_id), newest first.
+
+    The backward twin of ``core.events.list_events``' forward paging, for the
+    feed's "load older" button; same index, same tie-breaking on ``id``.
+    """
+    heartbeat = get_heartbeat(session, heartbeat_id)
+    received_at, event_id = col(Event.received_at), col(Event.id)
+    query = (
+        select(Event)
+        .where(
+            col(Event.heartbeat_id) == heartbeat.id,
+            received_at <= before,
+            or_(received_at < before, and_(received_at == before, event_id < before_id)),
+        )
+        .order_by(received_at.desc(), event_id.desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+

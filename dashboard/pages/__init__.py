@@ -1,0 +1,1 @@
+"""One module per dashboard page, each with the state only that page uses."""

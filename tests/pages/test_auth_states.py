@@ -1,0 +1,95 @@
+"""Setup, login, logout, and what a tab without a session gets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dashboard.core import users
+from dashboard.db import session_scope
+from dashboard.pages.login import LOGIN_FAILED, LoginState
+from dashboard.pages.overview import OverviewState
+from dashboard.pages.service import ServiceState
+from dashboard.pages.settings import SettingsState
+from dashboard.pages.setup import SetupState
+from dashboard.state import AuthState
+from tests.pages.helpers import PASSWORD, call, make_user, redirect_target
+
+State = Callable[[type[Any]], Any]
+
+
+def test_the_first_visit_to_an_empty_instance_goes_to_setup(state: State) -> None:
+    assert redirect_target(call(state(OverviewState).load())) == "/setup"
+    assert redirect_target(call(state(LoginState).load())) == "/setup"
+    assert call(state(SetupState).load()) == []
+
+
+def test_setup_creates_the_admin_and_logs_them_in(state: State) -> None:
+    setup = state(SetupState)
+    events = call(setup.submit({"email": "Admin@Example.com", "password": PASSWORD, "confirm": PASSWORD}))
+    assert redirect_target(events) == "/"
+    assert setup.session_token
+    assert state(AuthState).user_email == "admin@example.com"
+    with session_scope() as session:
+        (admin,) = users.list_users(session)
+    assert admin.is_admin
+    # Setup is closed from now on.
+    assert redirect_target(call(setup.load())) == "/login"
+
+
+def test_setup_shows_each_problem_next_to_its_field(state: State) -> None:
+    setup = state(SetupState)
+    call(setup.submit({"email": "a@b.c", "password": PASSWORD, "confirm": "other"}))
+    assert setup.confirm_error == "the passwords differ"
+    call(setup.submit({"email": "not-an-email", "password": PASSWORD, "confirm": PASSWORD}))
+    assert (setup.email_error, setup.password_error) == ("enter a valid email address", "")
+    call(setup.submit({"email": "a@b.c", "password": "short", "confirm": "short"}))
+    assert setup.password_error.startswith("the password needs at least")
+    assert not setup.session_token
+
+
+def test_setup_cannot_make_a_second_admin(state: State) -> None:
+    make_user()
+    events = call(state(SetupState).submit({"email": "intruder@x.y", "password": PASSWORD, "confirm": PASSWORD}))
+    assert redirect_target(events) == "/login"
+    with session_scope() as session:
+        assert users.count_users(session) == 1
+
+
+def test_login_with_the_right_password_only(state: State) -> None:
+    make_user()
+    login = state(LoginState)
+    assert redirect_target(call(login.load())) is None  # users exist, no session: stay on the form
+    call(login.submit({"email": "admin@example.com", "password": "wrong password"}))
+    assert (login.login_error, login.session_token) == (LOGIN_FAILED, "")
+    events = call(login.submit({"email": " ADMIN@example.com ", "password": PASSWORD}))
+    assert redirect_target(events) == "/"
+    assert login.session_token
+    # A logged-in visit to /login goes home.
+    assert redirect_target(call(login.load())) == "/"
+
+
+def test_every_protected_page_sends_a_tab_without_a_session_to_login(state: State) -> None:
+    make_user()
+    for page_state in (OverviewState, ServiceState, SettingsState):
+        assert redirect_target(call(state(page_state).load())) == "/login"
+    state(AuthState).session_token = "forged-token"
+    assert redirect_target(call(state(OverviewState).load())) == "/login"
+
+
+def test_logout_ends_the_session_on_the_server(state: State, logged_in: AuthState) -> None:
+    token = logged_in.session_token
+    assert redirect_target(call(logged_in.logout())) == "/login"
+    assert logged_in.session_token == ""
+    # Even a copy of the old token no longer works.
+    logged_in.session_token = token
+    assert redirect_target(call(state(OverviewState).load())) == "/login"
+
+
+def test_a_deleted_user_loses_access_at_once(state: State, logged_in: AuthState) -> None:
+    assert redirect_target(call(state(OverviewState).load())) is None
+    with session_scope(write=True) as session:
+        (user,) = users.list_users(session)
+        users.delete_user(session, user.id)
+    assert redirect_target(call(state(OverviewState).tick())) is None  # no redirect storm from the poller
+    assert state(AuthState).user_email == ""
