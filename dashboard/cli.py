@@ -37,12 +37,17 @@ def _create_user(args: argparse.Namespace) -> int:
 
 def _create_api_key(args: argparse.Namespace) -> int:
     from dashboard.core.apikeys import create_api_key
+    from dashboard.core.errors import Invalid
 
     upgrade_database()
     scope = "read-only" if args.read_only else "read-write"
-    with session_scope(write=True) as session:
-        key, token = create_api_key(session, args.name, scope, utcnow())
-        name = key.name
+    try:
+        with session_scope(write=True) as session:
+            key, token = create_api_key(session, args.name, scope, utcnow())
+            name = key.name
+    except Invalid as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
     print(f"API key {name!r} ({scope}). Shown once, keep it safe:")
     print(token)
     return 0

@@ -30,3 +30,8 @@ def test_create_api_key_prints_the_token_once_and_stores_a_hash(engine, capsys) 
         key = session.exec(select(ApiKey)).one()
     assert key.scope == "read-only"
     assert token not in key.key_hash and len(key.key_hash) == 64
+
+
+def test_create_api_key_rejects_a_blank_name(engine, capsys) -> None:
+    assert main(["create-api-key", "   "]) == 1
+    assert "name" in capsys.readouterr().err

@@ -123,15 +123,18 @@ def _resume(heartbeat: Heartbeat, now: datetime) -> None:
     heartbeat.miss_at = heartbeat.down_after()
 
 
-def _reschedule(heartbeat: Heartbeat, now: datetime) -> None:
+def _reschedule(heartbeat: Heartbeat, now: datetime, previous_interval: int) -> None:
     """Recompute the deadlines of an enabled heartbeat after its interval or grace changed.
 
-    Up: the next check-in is due one (new) interval after the last one.  Down:
-    the next additional miss falls one interval from now.
+    Up: the next check-in is due one (new) interval after the moment the current
+    deadline was counted from: the last check-in, or the resume that followed a
+    pause (counting from an old check-in would flag a just-resumed job at once).
+    Down: the next additional miss falls one interval from now.
     """
     if heartbeat.status == STATUS_UP:
-        if heartbeat.last_ping_at is not None:
-            heartbeat.next_due_at = heartbeat.last_ping_at + timedelta(seconds=heartbeat.interval)
+        if heartbeat.next_due_at is not None:
+            anchor = heartbeat.next_due_at - timedelta(seconds=previous_interval)
+            heartbeat.next_due_at = anchor + timedelta(seconds=heartbeat.interval)
         heartbeat.miss_at = heartbeat.down_after()
     elif heartbeat.status == STATUS_DOWN:
         heartbeat.miss_at = now + timedelta(seconds=heartbeat.interval)
@@ -154,6 +157,7 @@ def update_heartbeat(session: Session, heartbeat_id: str, data: HeartbeatUpdate,
         _ensure_name_free(session, target_service, target_name, exclude_id=heartbeat.id)
 
     schedule_changed = any(key in changes and changes[key] != getattr(heartbeat, key) for key in ("interval", "grace"))
+    previous_interval = heartbeat.interval
     for key in ("service_id", "name", "interval", "grace"):
         if key in changes:
             setattr(heartbeat, key, changes[key])
@@ -166,7 +170,7 @@ def update_heartbeat(session: Session, heartbeat_id: str, data: HeartbeatUpdate,
     elif not enabled and heartbeat.enabled:
         _pause(heartbeat)
     elif heartbeat.enabled and schedule_changed:
-        _reschedule(heartbeat, now)
+        _reschedule(heartbeat, now, previous_interval)
     heartbeat.updated_at = now
     session.add(heartbeat)
     _flush(session, heartbeat.name)

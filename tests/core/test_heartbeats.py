@@ -252,3 +252,21 @@ def test_bulk_delete_splits_found_and_not_found(engine: Engine, service_id: str)
     assert result.not_found == [missing, "nope"]
     with session_scope(engine) as session:
         assert heartbeats.list_heartbeats(session, service_id).total == 0
+
+
+def test_an_interval_change_after_a_resume_counts_from_the_resume(engine, make_heartbeat, now) -> None:
+    from datetime import timedelta
+
+    from dashboard.core.heartbeats import pause_heartbeat, resume_heartbeat, update_heartbeat
+    from dashboard.db import session_scope
+    from dashboard.schemas import HeartbeatUpdate
+    from tests.core.test_detector import ping_at
+
+    hb = make_heartbeat(interval=60)
+    ping_at(engine, hb.id, now - timedelta(days=2))
+    with session_scope(engine, write=True) as session:
+        pause_heartbeat(session, hb.id, now - timedelta(days=1))
+        resume_heartbeat(session, hb.id, now)
+        updated = update_heartbeat(session, hb.id, HeartbeatUpdate(interval=120), now + timedelta(seconds=10))
+    assert updated.next_due_at == now + timedelta(seconds=120)
+    assert updated.miss_at == now + timedelta(seconds=120)
