@@ -147,10 +147,11 @@ def delivery_row(view: core_log.DeliveryView, now: datetime) -> DeliveryRow:
         + (f" — {a.error}" if a.error else "")
         for a in view.attempt_log
     ]
+    detail = ""
     if view.status == "pending" and view.next_attempt_at is not None:
         detail = f"next try {relative_text(view.next_attempt_at, now)}"
-    else:
-        detail = view.last_error or ""
+    elif view.status == "failed" and view.kind != "test":
+        detail = f"gave up after {view.attempts} attempts"
     return DeliveryRow(
         id=view.id, kind=view.kind, status=view.status, channel_name=view.channel_name,
         heartbeat_name=view.heartbeat_name or "—",
@@ -289,6 +290,7 @@ class NotificationsState(AuthState):
     form: ChannelForm = ChannelForm()
     form_kind: str = "webhook"
     form_errors: dict[str, str] = {}
+    form_version: int = 0
     # Attach dialog.
     attach_open: bool = False
     attach_channel_id: str = ""
@@ -364,6 +366,7 @@ class NotificationsState(AuthState):
     @rx.event
     def open_new(self) -> None:
         self.editing_id, self.form, self.form_kind, self.form_errors = "", ChannelForm(), "webhook", {}
+        self.form_version += 1
         self.dialog_open = True
 
     @rx.event
@@ -376,6 +379,7 @@ class NotificationsState(AuthState):
             await self._refresh()
             return rx.toast.error("This channel no longer exists")
         self.editing_id, self.form_kind, self.form_errors = channel_id, self.form.kind, {}
+        self.form_version += 1
         self.dialog_open = True
         return None
 
@@ -648,8 +652,8 @@ def _channel_dialog() -> rx.Component:
                     spacing="3", width="100%",
                 ),
                 on_submit=NotificationsState.submit_channel,
-                # A fresh form per channel, so default values follow the channel being edited.
-                key=NotificationsState.editing_id + NotificationsState.form_kind,
+                # A fresh form each time the dialog opens, so default values follow the channel edited.
+                key=NotificationsState.form_version,
             ),
             max_width="560px",
         ),
@@ -664,14 +668,13 @@ def _attach_dialog() -> rx.Component:
             rx.dialog.title("Attach ", NotificationsState.attach_channel_name),
             rx.vstack(
                 rx.select.root(
-                    rx.select.trigger(placeholder="Choose a service or a heartbeat", width="100%"),
+                    rx.select.trigger(placeholder="Choose a service or a heartbeat", width="100%", id="attach-target"),
                     rx.select.content(rx.foreach(
                         NotificationsState.targets,
                         lambda option: rx.select.item(option.label, value=option.key),
                     )),
                     value=NotificationsState.attach_target,
                     on_change=NotificationsState.set_attach_target,
-                    id="attach-target",
                 ),
                 field_error(NotificationsState.attach_error, "attach-error"),
                 rx.hstack(
