@@ -125,6 +125,7 @@ def _login(page, base: str) -> None:  # type: ignore[no-untyped-def]
 
 def _settle(page, selector: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_selector(selector, timeout=30_000)
+    page.mouse.move(5, page.viewport_size["height"] - 5)  # no hover effects in the picture
     page.wait_for_timeout(1200)  # let charts draw and fonts settle
 
 
@@ -175,6 +176,13 @@ def take(base: str, ids: dict[str, str], out: Path) -> list[Path]:
                 _settle(page, ".key-row")
                 shots.append(out / "settings.png")
                 page.screenshot(path=shots[-1], full_page=True)
+                if page.locator("#nav-notifications").count():
+                    page.click("#nav-notifications")
+                    page.wait_for_url(f"{base}/settings/notifications", timeout=30_000)
+                    _settle(page, "#nav-notifications")
+                    page.wait_for_timeout(1500)
+                    shots.append(out / "notifications.png")
+                    page.screenshot(path=shots[-1], full_page=True)
             context.close()
 
         phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,

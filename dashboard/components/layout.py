@@ -18,14 +18,25 @@ def has_notifications_page() -> bool:
     return importlib.util.find_spec("dashboard.pages.notifications") is not None
 
 
+def _is_current(href: str) -> rx.Var[bool]:
+    path = AuthState.router.url.path
+    if href == "/":
+        # Service and heartbeat pages hang off the overview.
+        return (path == "/") | path.startswith("/services/") | path.startswith("/heartbeats/")
+    return path == href
+
+
 def _nav_link(label: str, href: str, icon: str, link_id: str) -> rx.Component:
+    current = _is_current(href) if not href.startswith("/api") else False
     return rx.link(
         rx.hstack(rx.icon(icon, size=16), rx.text(label, display=["none", "inline", "inline"]), spacing="1", align="center"),
         href=href,
         id=link_id,
         underline="none",
-        color_scheme="gray",
-        high_contrast=True,
+        color_scheme=rx.cond(current, "iris", "gray") if current is not False else "gray",
+        high_contrast=rx.cond(current, False, True) if current is not False else True,
+        weight=rx.cond(current, "medium", "regular") if current is not False else "regular",
+        custom_attrs={"aria-current": rx.cond(current, "page", "false")} if current is not False else {},
         size="2",
         title=label,
     )

@@ -115,6 +115,11 @@ def overview(session: Session, now: datetime, *, per_service: int = 8) -> Overvi
     return Overview(totals, summaries)
 
 
+def service_names(session: Session) -> list[tuple[str, str]]:
+    """(id, name) of every service, by name: the choices when moving a heartbeat."""
+    return [(row[0], row[1]) for row in session.exec(select(Service.id, Service.name).order_by(col(Service.name)))]
+
+
 def events_before(
     session: Session,
     heartbeat_id: str,

@@ -113,7 +113,10 @@ def heartbeat_update_input(form: dict[str, Any]) -> tuple[HeartbeatUpdate | None
     errors: dict[str, str] = {}
     interval = parse_seconds(form.get("interval"), form.get("interval_unit", "minutes"), "interval", errors)
     grace = parse_seconds(form.get("grace"), form.get("grace_unit", "minutes"), "grace", errors, default=0)
-    data = {"name": str(form.get("name", "")), "interval": interval, "grace": grace, "methods": _methods(form)}
+    data: dict[str, Any] = {"name": str(form.get("name", "")), "interval": interval, "grace": grace,
+                            "methods": _methods(form)}
+    if form.get("service_id"):
+        data["service_id"] = str(form["service_id"])
     try:
         parsed = HeartbeatUpdate.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as exc:

@@ -17,7 +17,14 @@ from dashboard.components.humanize import (
     percent_text,
     relative_text,
 )
-from dashboard.components.layout import copy_button, empty_state, live_poller, page_shell, relative_time
+from dashboard.components.layout import (
+    copy_button,
+    empty_state,
+    has_notifications_page,
+    live_poller,
+    page_shell,
+    relative_time,
+)
 from dashboard.components.status_badge import result_badge, status_badge
 from dashboard.config import get_settings
 from dashboard.core import events as core_events
@@ -691,6 +698,15 @@ def _delete_dialog() -> rx.Component:
     )
 
 
+def _alerts_card() -> rx.Component:
+    """Where this heartbeat's alerts go; the card comes with the notifications page (written separately)."""
+    if not has_notifications_page():
+        return rx.fragment()
+    from dashboard.pages.notifications import heartbeat_notifications
+
+    return heartbeat_notifications()
+
+
 def heartbeat_page() -> rx.Component:
     return page_shell(
         live_poller(HeartbeatState.tick),
@@ -698,7 +714,7 @@ def heartbeat_page() -> rx.Component:
             HeartbeatState.found,
             rx.cond(
                 HeartbeatState.loaded,
-                rx.vstack(_header(), _checkin_card(), _feed(), _stats(), spacing="5", width="100%"),
+                rx.vstack(_header(), _checkin_card(), _feed(), _stats(), _alerts_card(), spacing="5", width="100%"),
                 rx.center(rx.spinner(size="3"), width="100%", padding="48px"),
             ),
             empty_state("circle-help", "No such heartbeat",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -9,6 +10,7 @@ import reflex as rx
 from dashboard.components.humanize import UNITS, split_seconds
 from dashboard.components.layout import field_error
 from dashboard.core import heartbeats
+from dashboard.core.dashboard_queries import service_names
 from dashboard.core.errors import DomainError, NotFound
 from dashboard.db import session_scope
 from dashboard.models import ALLOWED_METHODS, DEFAULT_METHODS
@@ -17,7 +19,13 @@ from dashboard.state import AuthState, in_thread
 from dashboard.timeutil import utcnow
 
 UNIT_NAMES = list(UNITS)[::-1]  # seconds, minutes, hours, days
-ERROR_FIELDS = ("name", "interval", "grace", "methods", "form")
+ERROR_FIELDS = ("name", "interval", "grace", "methods", "service_id", "form")
+
+
+@dataclass
+class ServiceOption:
+    id: str = ""
+    name: str = ""
 
 
 def save_heartbeat(editing_id: str, service_id: str, form: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
@@ -49,6 +57,7 @@ def read_heartbeat_form(heartbeat_id: str) -> dict[str, Any] | None:
     try:
         with session_scope() as session:
             heartbeat = heartbeats.get_heartbeat(session, heartbeat_id)
+            choices = service_names(session)
     except NotFound:
         return None
     interval, interval_unit = split_seconds(heartbeat.interval)
@@ -57,6 +66,7 @@ def read_heartbeat_form(heartbeat_id: str) -> dict[str, Any] | None:
         "name": heartbeat.name, "interval": str(interval), "interval_unit": interval_unit,
         "grace": str(grace), "grace_unit": grace_unit, "methods": heartbeat.method_list,
         "service_id": heartbeat.service_id,
+        "services": [ServiceOption(id=i, name=n) for i, n in choices],
     }
 
 
@@ -71,6 +81,8 @@ class HeartbeatFormState(AuthState):
     f_grace: str = "0"
     f_grace_unit: str = "minutes"
     f_methods: list[str] = list(DEFAULT_METHODS)
+    service_options: list[ServiceOption] = []
+    err_service_id: str = ""
     err_name: str = ""
     err_interval: str = ""
     err_grace: str = ""
@@ -80,6 +92,7 @@ class HeartbeatFormState(AuthState):
 
     def _clear_errors(self) -> None:
         self.err_name = self.err_interval = self.err_grace = self.err_methods = self.err_form = ""
+        self.err_service_id = ""
 
     @rx.event
     def open_create(self, service_id: str) -> None:
@@ -100,6 +113,7 @@ class HeartbeatFormState(AuthState):
         self.editing_id, self.target_service_id = heartbeat_id, values["service_id"]
         self.f_name, self.f_interval, self.f_interval_unit = values["name"], values["interval"], values["interval_unit"]
         self.f_grace, self.f_grace_unit, self.f_methods = values["grace"], values["grace_unit"], values["methods"]
+        self.service_options = values["services"]
         self.dialog_open = True
         return None
 
@@ -185,6 +199,21 @@ def heartbeat_dialog(after_save: Any = None) -> rx.Component:
                         ),
                         field_error(HeartbeatFormState.err_methods, "hb-methods-error"),
                         spacing="1", width="100%",
+                    ),
+                    rx.cond(
+                        HeartbeatFormState.editing_id != "",
+                        rx.vstack(
+                            rx.text("Service", size="2", weight="medium"),
+                            rx.select.root(
+                                rx.select.trigger(id="hb-service", width="100%"),
+                                rx.select.content(rx.foreach(HeartbeatFormState.service_options,
+                                                             lambda o: rx.select.item(o.name, value=o.id))),
+                                name="service_id",
+                                default_value=HeartbeatFormState.target_service_id,
+                            ),
+                            field_error(HeartbeatFormState.err_service_id, "hb-service-error"),
+                            spacing="1", width="100%",
+                        ),
                     ),
                     field_error(HeartbeatFormState.err_form, "hb-form-error"),
                     rx.hstack(

@@ -193,8 +193,9 @@ def _service_card(service: OverviewService) -> rx.Component:
             width="100%",
         ),
         width="100%",
-        border_left=rx.match(service.worst_status, *[(k, f"4px solid var(--{v}-9)") for k, v in STATUS_COLORS.items()
-                                                     if k in ("down", "late")], "4px solid transparent"),
+        # Every card has the stripe (so they line up); its colour is the service's worst status.
+        border_left=rx.match(service.worst_status, *[(k, f"4px solid var(--{v}-9)") for k, v in STATUS_COLORS.items()],
+                             "4px solid var(--gray-6)"),
         class_name="overview-service",
         custom_attrs={"data-service-id": service.id, "data-worst-status": service.worst_status},
     )
@@ -205,7 +206,7 @@ def _counts() -> rx.Component:
         status_count_card(label.capitalize(), OverviewState.totals[label].to(int), STATUS_COLORS[label], f"count-{label}")
         for label in ("down", "late", "up", "new", "paused")
     ]
-    return rx.grid(*cards, columns=rx.breakpoints(initial="2", xs="3", md="5"), spacing="3", width="100%")
+    return rx.grid(*cards, columns=rx.breakpoints(initial="3", md="5"), spacing="3", width="100%")
 
 
 def _new_service_dialog() -> rx.Component:

@@ -159,3 +159,23 @@ def test_renaming_and_deleting_the_service(root: rx.State, state: State, logged_
 def test_an_unknown_service_shows_not_found(root: rx.State, state: State, logged_in: AuthState) -> None:
     page = open_service(root, state, "not-a-uuid")
     assert not page.found and page.rows == []
+
+
+def test_the_edit_form_moves_a_heartbeat_to_another_service(root: rx.State, state: State, logged_in: AuthState,
+                                                             engine: Engine) -> None:
+    billing, payments = make_service(engine, "billing"), make_service(engine, "payments")
+    heartbeat = make_heartbeat(engine, billing.id, "invoice-run")
+    page = open_service(root, state, billing.id)
+    form = state(HeartbeatFormState)
+
+    call(form.open_edit(heartbeat.id))
+    assert [(o.name, o.id) for o in form.service_options] == [("billing", billing.id), ("payments", payments.id)]
+    assert form.target_service_id == billing.id
+    call(form.submit({**FORM, "name": "invoice-run", "service_id": "00000000-0000-4000-8000-000000000000"}))
+    assert form.err_service_id == "no service with this id" and form.dialog_open
+    call(form.submit({**FORM, "name": "invoice-run", "service_id": payments.id}))
+    assert not form.dialog_open
+    call(page.refresh())
+    assert page.rows == []
+    with session_scope() as session:
+        assert heartbeats.get_heartbeat(session, heartbeat.id).service_id == payments.id
