@@ -205,6 +205,6 @@ def send(kind: str, config: dict[str, Any], payload: dict[str, Any], options: Se
     """Send ``payload`` through a channel of ``kind``; any unexpected error becomes a failed result."""
     try:
         return SENDERS[kind](config, payload, options)
-    except Exception as exc:  # noqa: BLE001 - one broken channel must not stop the others
+    except Exception as exc:  # one broken channel must not stop the others
         log.exception("sending through a %s channel failed unexpectedly", kind)
         return _failure(_describe(exc))
