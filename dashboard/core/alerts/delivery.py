@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.core.alerts.channels import get_channel, load_config
 from dashboard.core.alerts.payloads import build_test_payload
 from dashboard.core.alerts.senders import SendOptions, SendResult, send
-from dashboard.db import session_scope
+from dashboard.db import session_scope, write_lock
 from dashboard.db import writer as write_engine
 from dashboard.timeutil import to_micros
 
@@ -147,7 +147,7 @@ def claim_due(engine: Engine, now: datetime, limit: int, *, lease: timedelta = L
         # Nothing due is the usual answer: find out without taking the write lock.
         if reader.execute(_ANY_DUE, {"now": to_micros(now)}).first() is None:
             return []
-    with write_engine(engine).begin() as conn:
+    with write_lock(engine), write_engine(engine).begin() as conn:
         taken = _take(conn, now, limit, lease)
         if not taken:
             return []
@@ -165,7 +165,7 @@ def record_attempt(
     engine: Engine, claimed: ClaimedDelivery, result: SendResult, started_at: datetime, finished_at: datetime
 ) -> str:
     """Log the attempt and move the delivery on; returns its status afterwards."""
-    with write_engine(engine).begin() as conn:
+    with write_lock(engine), write_engine(engine).begin() as conn:
         _log_attempt(conn, claimed.id, claimed.attempt, started_at, finished_at, result)
         params: dict[str, Any] = {"id": claimed.id, "attempt": claimed.attempt, "error": result.error}
         if result.ok:

@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.core.alerts.channels import route
 from dashboard.core.alerts.payloads import HeartbeatFacts, build_payload
+from dashboard.db import write_lock
 from dashboard.db import writer as write_engine
 from dashboard.models import STATUS_DOWN, STATUS_UP
 from dashboard.timeutil import from_micros, to_micros
@@ -225,7 +226,7 @@ def dispatch_pass(engine: Engine, now: datetime, *, public_url: str, batch: int 
             decisions, waiting = _decide(reader, flips)
         total.waiting += waiting
         if decisions:
-            with write_engine(engine).begin() as conn:
+            with write_lock(engine), write_engine(engine).begin() as conn:
                 report = _apply(conn, decisions, now_micros, public_url)
             total.flips += report.flips
             total.deliveries += report.deliveries
@@ -287,8 +288,8 @@ def renotify_pass(engine: Engine, now: datetime, *, public_url: str) -> int:
             return 0
     now_micros = to_micros(now)
     inserted = 0
-    with write_engine(engine).begin() as conn:
-        # Again under the write lock: the heartbeat may have recovered meanwhile.
+    with write_lock(engine), write_engine(engine).begin() as conn:
+        # Again inside the writing transaction: the heartbeat may have recovered meanwhile.
         for row, channel_id, seq in _due_renotifications(conn, now):
             payload = build_payload(
                 kind="renotify", heartbeat=_facts(row), status=STATUS_DOWN, reason=row.reason,
