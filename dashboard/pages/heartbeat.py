@@ -350,8 +350,12 @@ class HeartbeatState(AuthState):
     @rx.event
     async def tick(self, _value: str = "") -> Any:
         """Every 2 s while the page is open: status, new events, and the chart when they change it."""
-        if not self.current_id or not self.found or await self._user() is None:
+        # The timer also fires as the page mounts; until on_load has switched to the
+        # heartbeat in the URL, leave it alone rather than refresh the previous one.
+        if not self.current_id or not self.found or self._route_heartbeat_id() != self.current_id:
             return None
+        if await self._user() is None:
+            return await self._login_redirect()
         now = utcnow()
         if not await self._load_info(now):
             return None

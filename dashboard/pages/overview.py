@@ -125,9 +125,12 @@ class OverviewState(AuthState):
         return None
 
     @rx.event
-    async def tick(self, _value: str = "") -> None:
-        if await self._user() is not None:
-            await self._refresh()
+    async def tick(self, _value: str = "") -> Any:
+        if await self._user() is None:
+            # Logged out in another tab, or the session ended: back to the login page.
+            return await self._login_redirect()
+        await self._refresh()
+        return None
 
     @rx.event
     def set_new_service_open(self, value: bool) -> None:

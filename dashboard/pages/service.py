@@ -223,8 +223,12 @@ class ServiceState(AuthState):
 
     @rx.event
     async def tick(self, _value: str = "") -> Any:
-        if not self.current_service_id or await self._user() is None:
+        # The timer also fires as the page mounts; until on_load has switched to the
+        # service in the URL, leave it alone rather than refresh the previous one.
+        if not self.current_service_id or self._route_service_id() != self.current_service_id:
             return None
+        if await self._user() is None:
+            return await self._login_redirect()
         await self._refresh()
         return None
 

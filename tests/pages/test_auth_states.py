@@ -88,8 +88,10 @@ def test_logout_ends_the_session_on_the_server(state: State, logged_in: AuthStat
 
 def test_a_deleted_user_loses_access_at_once(state: State, logged_in: AuthState) -> None:
     assert redirect_target(call(state(OverviewState).load())) is None
+    make_user("colleague@example.com")
     with session_scope(write=True) as session:
-        (user,) = users.list_users(session)
+        (user,) = [u for u in users.list_users(session) if u.email == "admin@example.com"]
         users.delete_user(session, user.id)
-    assert redirect_target(call(state(OverviewState).tick())) is None  # no redirect storm from the poller
+    # The open page's next poll notices and sends the tab to the login page.
+    assert redirect_target(call(state(OverviewState).tick())) == "/login"
     assert state(AuthState).user_email == ""
