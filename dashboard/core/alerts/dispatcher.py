@@ -9,8 +9,8 @@ receiver, so a slow receiver can never hold up a check-in or the detector.
 Exactly once, with any number of processes:
 - a flip is claimed by ``UPDATE flip SET processed_at … WHERE id = … AND
   processed_at IS NULL``; only the process whose update hit the row inserts its
-  deliveries, in the same transaction (on PostgreSQL the rows are also locked
-  with ``FOR UPDATE SKIP LOCKED`` so two dispatchers do not even try);
+  deliveries, in the same transaction (on PostgreSQL a second claimer waits for
+  the first one's commit, then finds ``processed_at`` set and matches nothing);
 - ``delivery`` is unique on (flip_id, channel_id, seq), and inserts use
   ``ON CONFLICT DO NOTHING``: a flip cannot yield two alerts for one channel, nor
   a re-notification two copies.
