@@ -1,0 +1,139 @@
+"""The real server, started as `make run` starts it, on a seeded SQLite database in a temp dir.
+
+``tests.live_server`` runs ``reflex run --env prod --single-port`` on a free port in
+its own process group; this module seeds the database first and finds the
+server's processes so benchmarks can sample their memory or profile them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import seed, wrk
+from tests.live_server import LiveServer, start_live_server
+
+
+@dataclass
+class Bench:
+    server: LiveServer
+    ids: list[str]
+    ids_file: Path
+    workdir: Path
+
+    @property
+    def database_path(self) -> str:
+        return self.server.database_url.removeprefix("sqlite:///")
+
+
+@contextmanager
+def running_server(heartbeats: int, *, interval: int = 3600) -> Iterator[Bench]:
+    """A live server whose database holds ``heartbeats`` up heartbeats (none due for ``interval`` s)."""
+    workdir = Path(tempfile.mkdtemp(prefix="lubdub-bench-"))
+    url = f"sqlite:///{workdir / 'lubdub.db'}"
+    try:
+        seed.fresh_database(url)
+        ids = seed.seed_heartbeats(url, heartbeats, now=int(time.time() * seed.SECOND), interval=interval)
+        ids_file = wrk.write_ids(ids, workdir)
+        server = start_live_server(workdir, url)
+        try:
+            yield Bench(server, ids, ids_file, workdir)
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def group_pids(pgid: int) -> list[int]:
+    """Every live process in process group ``pgid`` (the server and its workers)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after "(comm)": state, ppid, pgrp, ...
+            pids.append(int(entry))
+    return sorted(pids)
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process (all its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def scheduler_seconds(pid: int) -> tuple[float, float]:
+    """(on a CPU, runnable but waiting for a CPU) summed over the process's threads so far.
+
+    The second number is how much a busy machine held the server back: on a quiet
+    machine it stays near zero, whatever the load generator does.
+    """
+    on_cpu = waiting = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            fields = Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()
+        except OSError:
+            continue
+        on_cpu += int(fields[0])
+        waiting += int(fields[1])
+    return on_cpu / 1e9, waiting / 1e9
+
+
+def cpu_pressure() -> float | None:
+    """Share of the last 10 s in which some runnable task waited for a CPU (Linux PSI), in %."""
+    try:
+        return float(Path("/proc/pressure/cpu").read_text().split()[1].split("=")[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def bytes_written(pid: int) -> int:
+    """Bytes the process has sent to the storage layer so far (``write_bytes`` of /proc/<pid>/io)."""
+    try:
+        for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def backend_pid(bench: Bench) -> int:
+    """The process serving requests: the one that has the SQLite database open."""
+    database = os.path.realpath(bench.database_path)
+    candidates = []
+    for pid in group_pids(bench.server.process.pid):
+        try:
+            targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            continue
+        if database in targets:
+            candidates.append(pid)
+    if not candidates:
+        raise RuntimeError("no server process has the database open")
+    # The migrating CLI is gone by now; if the parent also opened it, the child is the worker.
+    return max(candidates)
+
+
+def drain(seconds: float = 2.0) -> None:
+    """Let requests still in flight when the load generator stopped reach the database."""
+    time.sleep(seconds)
