@@ -196,7 +196,7 @@ def deliver_due(engine: Engine, now: datetime, options: SendOptions, *, limit: i
     """Claim, send and record every due delivery, one after another, at ``now``.
 
     The synchronous form of what the background worker does in its thread pool;
-    used by tests (which control ``now``) and by the CLI.
+    used by tests, which control ``now``.
     """
     outcomes: list[tuple[int, str]] = []
     for claimed in claim_due(engine, now, limit):
