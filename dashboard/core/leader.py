@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 import zlib
 from typing import IO
 
@@ -30,6 +31,9 @@ class Leadership:
         self._name = name
         self._file: IO[str] | None = None
         self._connection: Connection | None = None
+        # Each singleton job calls try_acquire from its own scheduler thread, and
+        # they share the one leader connection: one caller at a time.
+        self._guard = threading.RLock()
 
     @property
     def is_leader(self) -> bool:
@@ -37,11 +41,16 @@ class Leadership:
 
     def try_acquire(self) -> bool:
         """Become the leader if nobody is; cheap to call on every tick."""
-        if self._engine.dialect.name == "postgresql":
-            return self._try_postgres()
-        return self._try_file()
+        with self._guard:
+            if self._engine.dialect.name == "postgresql":
+                return self._try_postgres()
+            return self._try_file()
 
     def release(self) -> None:
+        with self._guard:
+            self._release()
+
+    def _release(self) -> None:
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
