@@ -13,7 +13,8 @@ this process's event loop, and an argon2 hash or a query must not stall it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,6 +25,9 @@ from dashboard.db import session_scope
 from dashboard.timeutil import utcnow
 
 T = TypeVar("T")
+# A live page spends at most about this share of wall time refreshing itself:
+# on a very large instance it polls less often rather than hog the server.
+POLL_DUTY_CYCLE = 0.1
 
 LOGIN_ROUTE = "/login"
 SETUP_ROUTE = "/setup"
@@ -64,6 +68,17 @@ class AuthState(rx.State):
     session_token: str = rx.LocalStorage("", name="lubdub_session", sync=True)
     user_email: str = ""
     user_is_admin: bool = False
+    # Shared by the tab's pages, which is right: a tab shows one live page at a time.
+    _next_poll_at: float = 0.0
+
+    async def _poll(self, refresh: Callable[[], Awaitable[None]]) -> None:
+        """Run a live page's periodic ``refresh`` unless the last one says to wait."""
+        started = time.time()
+        if started < self._next_poll_at:
+            return
+        await refresh()
+        elapsed = time.time() - started
+        self._next_poll_at = started + elapsed / POLL_DUTY_CYCLE
 
     async def _user(self) -> CurrentUser | None:
         """Check the session against the database (cheap: one primary-key read)."""

@@ -129,7 +129,7 @@ class OverviewState(AuthState):
         if await self._user() is None:
             # Logged out in another tab, or the session ended: back to the login page.
             return await self._login_redirect()
-        await self._refresh()
+        await self._poll(self._refresh)
         return None
 
     @rx.event

@@ -229,7 +229,7 @@ class ServiceState(AuthState):
             return None
         if await self._user() is None:
             return await self._login_redirect()
-        await self._refresh()
+        await self._poll(self._refresh)
         return None
 
     @rx.event

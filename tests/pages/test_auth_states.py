@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from dashboard.core import users
 from dashboard.db import session_scope
 from dashboard.pages.login import LOGIN_FAILED, LoginState
@@ -13,7 +15,7 @@ from dashboard.pages.service import ServiceState
 from dashboard.pages.settings import SettingsState
 from dashboard.pages.setup import SetupState
 from dashboard.state import AuthState
-from tests.pages.helpers import PASSWORD, call, make_user, redirect_target
+from tests.pages.helpers import PASSWORD, call, make_user, redirect_target, run
 
 State = Callable[[type[Any]], Any]
 
@@ -95,3 +97,21 @@ def test_a_deleted_user_loses_access_at_once(state: State, logged_in: AuthState)
     # The open page's next poll notices and sends the tab to the login page.
     assert redirect_target(call(state(OverviewState).tick())) == "/login"
     assert state(AuthState).user_email == ""
+
+
+def test_a_slow_page_polls_less_often(logged_in: AuthState, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("dashboard.state.time.time", lambda: clock[0])
+    refreshed: list[float] = []
+
+    async def slow_refresh() -> None:
+        refreshed.append(clock[0])
+        clock[0] += 0.5  # at 10 % duty cycle, the next refresh may start 5 s after this one did
+
+    run(logged_in._poll(slow_refresh))
+    clock[0] += 2
+    run(logged_in._poll(slow_refresh))
+    assert refreshed == [1000.0]
+    clock[0] += 3
+    run(logged_in._poll(slow_refresh))
+    assert refreshed == [1000.0, 1005.5]

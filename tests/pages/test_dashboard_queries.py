@@ -34,6 +34,9 @@ def test_the_overview_puts_the_worst_services_and_heartbeats_first(engine: Engin
     assert burning_summary.worst_status == "down"
     assert result.totals == {"new": 1, "up": 2, "late": 1, "down": 1, "paused": 1}
     assert result.services[2].heartbeats == [] and result.services[2].worst_status is None
+    with session_scope(engine) as session:
+        everything = overview(session, now, per_service=10).services[0].heartbeats
+    assert [h.name for h in everything] == ["e-down", "c-late", "a-fine", "d-new", "b-paused"]
 
 
 def test_paging_backwards_returns_every_event_once_even_on_equal_timestamps(engine: Engine, now: datetime) -> None:
