@@ -7,7 +7,7 @@ Channel settings always come back with their secrets masked.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
@@ -28,7 +28,7 @@ from dashboard.alert_schemas import (
     SendTestResult,
 )
 from dashboard.api.auth import EngineDep
-from dashboard.api.errors import error_doc
+from dashboard.api.docs import errors, optional
 from dashboard.config import get_settings
 from dashboard.core.alerts import channels, log
 from dashboard.core.alerts.delivery import send_test
@@ -38,26 +38,7 @@ from dashboard.db import session_scope
 from dashboard.models import Channel
 from dashboard.timeutil import utcnow
 
-_ERROR_DOCS = {
-    400: "Malformed request (unparseable JSON, or the body is not an object)",
-    403: "The API key is read-only",
-    404: "No such resource (malformed ids included)",
-    409: "Conflicts with existing data",
-    422: "An input field is invalid; `fields` says which and why",
-}
-
-
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` documentation of these error statuses (as in ``dashboard.api.v1``)."""
-    return {status: error_doc(_ERROR_DOCS[status]) for status in statuses}
-
-
-def _absent_or_value(schema: dict[str, Any]) -> None:
-    """An optional query parameter is absent or a value, never null (as in ``dashboard.api.v1``)."""
-    branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
-    if len(branches) == 1:
-        schema.update(branches[0])
-    schema.pop("default", None)
+_ABSENT_OR_VALUE = optional()
 
 
 router = APIRouter(tags=["alerts"])
@@ -235,9 +216,9 @@ def heartbeat_deliveries(
 )
 def list_deliveries(
     engine: EngineDep,
-    status: Annotated[DeliveryStatus | None, Query(json_schema_extra=_absent_or_value)] = None,
-    heartbeat_id: Annotated[str | None, Query(json_schema_extra=_absent_or_value)] = None,
-    channel_id: Annotated[str | None, Query(json_schema_extra=_absent_or_value)] = None,
+    status: Annotated[DeliveryStatus | None, Query(json_schema_extra=_ABSENT_OR_VALUE)] = None,
+    heartbeat_id: Annotated[str | None, Query(json_schema_extra=_ABSENT_OR_VALUE)] = None,
+    channel_id: Annotated[str | None, Query(json_schema_extra=_ABSENT_OR_VALUE)] = None,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, Query(ge=1, le=log.MAX_LIMIT)] = 50,
 ) -> DeliveryPage:

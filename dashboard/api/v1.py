@@ -7,7 +7,6 @@ shape the answer with a ``response_model``.  Writes run in
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -20,7 +19,8 @@ from sqlmodel import Session
 
 from dashboard.api import channels
 from dashboard.api.auth import EngineDep, authenticate
-from dashboard.api.errors import error_doc, install_error_handlers
+from dashboard.api.docs import OPTIONAL_TIMESTAMP, errors, optional
+from dashboard.api.errors import install_error_handlers
 from dashboard.core import apikeys, events, heartbeats, services, stats
 from dashboard.core.errors import Invalid
 from dashboard.core.paging import MAX_PAGE
@@ -59,42 +59,8 @@ without an offset is taken as UTC.
 MAX_BULK_IDS = 1000
 MAX_EVENT_ID = 2**63 - 1
 
-_ERROR_DOCS = {
-    400: "Malformed request (unparseable JSON, or the body is not an object)",
-    401: "Missing, unknown or revoked API key",
-    403: "The API key is read-only",
-    404: "No such resource (malformed ids included)",
-    409: "Conflicts with existing data",
-    422: "An input field is invalid; `fields` says which and why",
-}
-
-
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` documentation of these error statuses."""
-    return {status: error_doc(_ERROR_DOCS[status]) for status in statuses}
-
-
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number.")]
 ListLimit = Annotated[int, Query(ge=1, le=heartbeats.MAX_LIMIT, description="Items per page.")]
-
-
-def _optional(**extra: Any) -> Callable[[dict[str, Any]], None]:
-    """Schema fix-up for an optional query parameter: it is absent or a value, never null.
-
-    Without it the document would offer ``null``, which a query string cannot carry.
-    """
-
-    def adjust(schema: dict[str, Any]) -> None:
-        branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
-        if len(branches) == 1:
-            schema.update(branches[0])
-        schema.pop("default", None)
-        schema.update(extra)
-
-    return adjust
-
-
-OPTIONAL_TIMESTAMP = _optional(format="date-time")
 
 
 def _timestamp(field: str, raw: str | None) -> datetime | None:
@@ -296,7 +262,7 @@ def list_events(
             ge=0,
             le=MAX_EVENT_ID,
             description="Cursor tie-breaker: the `id` of that event.",
-            json_schema_extra=_optional(),
+            json_schema_extra=optional(),
         ),
     ] = None,
 ) -> list[EventPublic]:
