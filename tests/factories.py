@@ -16,6 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.core.apikeys import create_api_key
+from dashboard.core.ingest import UPSERT_ROLLUP
+from dashboard.core.sql import executemany
 from dashboard.db import session_scope
 from dashboard.models import Heartbeat, Service
 from dashboard.timeutil import to_micros, utcnow
@@ -95,19 +97,7 @@ def add_rollup(conn: Connection, heartbeat_id: str, hour_start: int, **counts: i
     """Add counts to one hourly rollup row (``tick=3, miss=1, duration_total_ms=...``)."""
     params = {"tick": 0, "run": 0, "complete": 0, "fail": 0, "miss": 0, "duration_total_ms": 0, "duration_count": 0}
     params.update(counts)
-    conn.execute(
-        text(
-            "INSERT INTO event_rollup (heartbeat_id, hour_start, tick_count, run_count, complete_count, "
-            "fail_count, miss_count, duration_total_ms, duration_count) VALUES (:heartbeat_id, :hour_start, "
-            ":tick, :run, :complete, :fail, :miss, :duration_total_ms, :duration_count) "
-            "ON CONFLICT (heartbeat_id, hour_start) DO UPDATE SET "
-            "tick_count = event_rollup.tick_count + excluded.tick_count, "
-            "run_count = event_rollup.run_count + excluded.run_count, "
-            "complete_count = event_rollup.complete_count + excluded.complete_count, "
-            "fail_count = event_rollup.fail_count + excluded.fail_count, "
-            "miss_count = event_rollup.miss_count + excluded.miss_count, "
-            "duration_total_ms = event_rollup.duration_total_ms + excluded.duration_total_ms, "
-            "duration_count = event_rollup.duration_count + excluded.duration_count"
-        ),
-        {"heartbeat_id": heartbeat_id, "hour_start": hour_start, **params},
-    )
+    executemany(conn, UPSERT_ROLLUP, [(
+        heartbeat_id, hour_start, params["tick"], params["run"], params["complete"], params["fail"],
+        params["miss"], params["duration_total_ms"], params["duration_count"],
+    )])

@@ -60,7 +60,7 @@ _UPDATE_HEARTBEAT = (
     "UPDATE heartbeat SET status = ?, last_ping_at = ?, next_due_at = ?, miss_at = ?, "
     "last_run_at = ? WHERE id = ?"
 )
-_UPSERT_ROLLUP = (
+UPSERT_ROLLUP = (
     "INSERT INTO event_rollup (heartbeat_id, hour_start, tick_count, run_count, complete_count, "
     "fail_count, miss_count, duration_total_ms, duration_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (heartbeat_id, hour_start) DO UPDATE SET "
@@ -134,7 +134,7 @@ class RollupAccumulator:
             counts[6] += 1
 
     def write(self, conn: Connection) -> None:
-        executemany(conn, _UPSERT_ROLLUP, [(hb_id, hour, *counts) for (hb_id, hour), counts in self._counts.items()])
+        executemany(conn, UPSERT_ROLLUP, [(hb_id, hour, *counts) for (hb_id, hour), counts in self._counts.items()])
 
 
 def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: datetime) -> list[PingOutcome]:
