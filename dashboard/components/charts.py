@@ -37,16 +37,17 @@ def _base_layout(height: int, yaxis_title: str, x_range: list[str] | None) -> di
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0,
                    "traceorder": "normal"},
         "hovermode": "x unified",
-        "xaxis": {"type": "date", "showgrid": False, **({"range": x_range} if x_range else {})},
+        # Bucket times are UTC, like every exact time in the dashboard.
+        "xaxis": {"type": "date", "showgrid": False, "hoverformat": "%Y-%m-%d %H:%M UTC",
+                  **({"range": x_range} if x_range else {})},
         "yaxis": {"title": {"text": yaxis_title}, "rangemode": "tozero", "zeroline": True},
         "bargap": 0.15,
     }
 
 
-def _centers(buckets: Sequence[Bucket], interval: str) -> list[str]:
-    """Bar positions: bucket midpoints, so a bar covers its bucket on a date axis."""
-    half = timedelta(hours=INTERVAL_HOURS[interval]) / 2
-    return [(b.start + half).strftime("%Y-%m-%dT%H:%M:%S") for b in buckets]
+def _starts(buckets: Sequence[Bucket]) -> list[str]:
+    """Bucket starts: bars are drawn from there over their bucket, and hovering one names its start."""
+    return [b.start.strftime("%Y-%m-%dT%H:%M:%S") for b in buckets]
 
 
 def _bar_width_ms(interval: str) -> float:
@@ -55,8 +56,8 @@ def _bar_width_ms(interval: str) -> float:
 
 def events_figure(buckets: Sequence[Bucket], interval: str) -> go.Figure:
     """Stacked bars per bucket: tick, complete, fail and miss (misses count as failures)."""
-    x = _centers(buckets, interval)
-    width = [_bar_width_ms(interval)] * len(buckets)
+    x = _starts(buckets)
+    width = _bar_width_ms(interval)
     traces = [
         ("tick", "Tick", [b.tick_count for b in buckets]),
         ("complete", "Complete", [b.complete_count for b in buckets]),
@@ -65,7 +66,7 @@ def events_figure(buckets: Sequence[Bucket], interval: str) -> go.Figure:
     ]
     figure = go.Figure()
     for key, label, values in traces:
-        figure.add_trace(go.Bar(x=x, y=values, name=label, marker_color=CHART_COLORS[key], width=width,
+        figure.add_trace(go.Bar(x=x, y=values, name=label, marker_color=CHART_COLORS[key], width=width, offset=0,
                                 hovertemplate="%{y}<extra>" + label + "</extra>"))
     figure.update_layout(barmode="stack", **_base_layout(280, "events", _x_range(buckets, interval)))
     return figure
@@ -73,7 +74,7 @@ def events_figure(buckets: Sequence[Bucket], interval: str) -> go.Figure:
 
 def uptime_figure(buckets: Sequence[Bucket], interval: str) -> go.Figure:
     """Uptime % per bucket (gaps where a bucket has nothing to judge by)."""
-    x = _centers(buckets, interval)
+    x = _starts(buckets)
     y = [None if b.uptime_ratio is None else round(b.uptime_ratio * 100, 2) for b in buckets]
     figure = go.Figure(go.Scatter(x=x, y=y, mode="lines+markers", name="Uptime", line={"color": CHART_COLORS["tick"]},
                                   marker={"size": 5}, connectgaps=False, hovertemplate="%{y:.2f} %<extra></extra>"))
@@ -86,7 +87,7 @@ def uptime_figure(buckets: Sequence[Bucket], interval: str) -> go.Figure:
 
 def durations_figure(buckets: Sequence[Bucket], interval: str) -> go.Figure:
     """Mean run time per bucket, in seconds, for jobs that report run/complete."""
-    x = _centers(buckets, interval)
+    x = _starts(buckets)
     y = [None if b.avg_duration_ms is None else round(b.avg_duration_ms / 1000, 3) for b in buckets]
     figure = go.Figure(go.Scatter(x=x, y=y, mode="lines+markers", name="Mean run time",
                                   line={"color": CHART_COLORS["duration"]}, marker={"size": 5}, connectgaps=False,

@@ -634,6 +634,7 @@ def _stats() -> rx.Component:
                 rx.text("to", size="2"),
                 rx.input(type="date", value=HeartbeatState.custom_end, on_change=HeartbeatState.set_custom_end,
                          id="stats-end", size="2"),
+                rx.text("UTC", size="1", color_scheme="gray"),
                 align="center", spacing="2",
             ),
         ),

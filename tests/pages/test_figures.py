@@ -25,8 +25,9 @@ def test_the_events_chart_stacks_tick_complete_fail_and_miss() -> None:
     by_name = {trace.name: list(trace.y) for trace in figure.data}
     assert by_name == {"Tick": [3, 0, 0], "Complete": [1, 0, 2], "Fail": [1, 0, 0], "Miss": [1, 0, 0]}
     assert figure.layout.barmode == "stack"
-    # Bars sit mid-bucket and the axis spans the whole window, empty buckets included.
-    assert list(figure.data[0].x)[0] == "2026-11-02T00:30:00"
+    # Each bar starts at its bucket's start; the axis spans the whole window, empty buckets included.
+    assert list(figure.data[0].x) == ["2026-11-02T00:00:00", "2026-11-02T01:00:00", "2026-11-02T02:00:00"]
+    assert figure.data[0].offset == 0
     assert list(figure.layout.xaxis.range) == ["2026-11-02T00:00:00", "2026-11-02T03:00:00"]
 
 
