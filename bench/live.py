@@ -117,21 +117,32 @@ def bytes_written(pid: int) -> int:
     return 0
 
 
-def backend_pid(bench: Bench) -> int:
+def _open_files(pid: int) -> set[str]:
+    targets = set()
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return targets
+    for fd in descriptors:
+        try:
+            targets.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:
+            continue  # closed while we looked
+    return targets
+
+
+def backend_pid(bench: Bench, timeout_s: float = 10.0) -> int:
     """The process serving requests: the one that has the SQLite database open."""
     database = os.path.realpath(bench.database_path)
-    candidates = []
-    for pid in group_pids(bench.server.process.pid):
-        try:
-            targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
-        except OSError:
-            continue
-        if database in targets:
-            candidates.append(pid)
-    if not candidates:
-        raise RuntimeError("no server process has the database open")
-    # The migrating CLI is gone by now; if the parent also opened it, the child is the worker.
-    return max(candidates)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        candidates = [pid for pid in group_pids(bench.server.process.pid) if database in _open_files(pid)]
+        if candidates:
+            # If the `reflex run` parent had it open too, the worker is its child: the higher pid.
+            return max(candidates)
+        if time.monotonic() > deadline:
+            raise RuntimeError("no server process has the database open")
+        time.sleep(0.2)
 
 
 def drain(seconds: float = 2.0) -> None:
