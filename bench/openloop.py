@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 @dataclass
 class Outcome:
     scheduled: float
-    sent: float | None = None
+    submitted: float | None = None  # handed to its connection by the scheduler
+    sent: float | None = None  # written to the socket (later if the connection was busy)
     done: float | None = None
     status: int | None = None
 
@@ -42,6 +43,7 @@ class _Connection(asyncio.Protocol):
         self._transport = transport  # type: ignore[assignment]
 
     def submit(self, outcome: Outcome, request: bytes) -> None:
+        outcome.submitted = self._loop.time()
         if self._in_flight is None:
             self._send(outcome, request)
         else:
