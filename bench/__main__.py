@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name}{' (quick)' if args.quick else ''}  load average {os.getloadavg()[0]:.2f}", flush=True)
         try:
             results[name] = importlib.import_module(f"bench.{name}").run(quick=args.quick)
-        except Exception:  # one broken benchmark must not hide the others' figures
+        except Exception:  # noqa: BLE001 - one broken benchmark must not hide the others' figures
             traceback.print_exc()
             results[name] = None
         sys.stdout.flush()

@@ -30,7 +30,7 @@ class Outcome:
 
 
 class _Connection(asyncio.Protocol):
-    def __init__(self, loop: asyncio.AbstractEventLoop, finished: "asyncio.Future[None]", counter: list[int]) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, finished: asyncio.Future[None], counter: list[int]) -> None:
         self._loop = loop
         self._finished = finished
         self._counter = counter  # [responses still expected]
@@ -155,7 +155,7 @@ async def _open_loop(host: str, port: int, paths: list[str], rate: float, connec
             await asyncio.sleep(max(0.0, outcomes[next_index].scheduled - loop.time()))
     try:
         await asyncio.wait_for(asyncio.shield(finished), timeout_s)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     for transport in transports:
         transport.close()

@@ -14,7 +14,7 @@ import platform
 import subprocess
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +126,7 @@ def write_result(name: str, figures: list[Figure], details: dict[str, Any], *, s
     document = {
         "benchmark": name,
         "quick": quick,
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(time.monotonic() - started, 1),
         "machine": machine_info(),
         "figures": [{**asdict(f), "verdict": f.verdict} for f in figures],
