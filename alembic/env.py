@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import dashboard.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from alembic import context
 from dashboard.db import get_engine
 
 config = context.config

@@ -101,7 +101,7 @@ class ProcessWriteLock:
         self._fd: int | None = None
         self._thread_lock = threading.Lock()
 
-    def __enter__(self) -> "ProcessWriteLock":
+    def __enter__(self) -> ProcessWriteLock:
         self._thread_lock.acquire()
         if self._fd is None:
             self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -115,7 +115,7 @@ class ProcessWriteLock:
 
 
 class _NoLock:
-    def __enter__(self) -> "_NoLock":
+    def __enter__(self) -> _NoLock:
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -208,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="with --url: the database that server uses (it is seeded)")
     args = parser.parse_args(argv)
 
-    from tests.live_server import start_live_server
     from tests.e2e.conftest import e2e_web_dir, web_dir_lock
+    from tests.live_server import start_live_server
 
     with tempfile.TemporaryDirectory(prefix="lubdub-shots-") as tmp:
         database_url = args.database_url or f"sqlite:///{Path(tmp) / 'lubdub.db'}"

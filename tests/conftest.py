@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -56,7 +56,7 @@ def engine(database_url: str) -> Engine:
 @pytest.fixture
 def now() -> datetime:
     """A fixed, round moment to build expectations from."""
-    return datetime(2026, 11, 2, 12, 0, 0, tzinfo=timezone.utc)
+    return datetime(2026, 11, 2, 12, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -152,7 +152,7 @@ def _allowed_methods(request: Request) -> str | None:
     if not isinstance(app, FastAPI):
         return None
     root_path = request.scope.get("root_path", "")
-    path = request.url.path[len(root_path) :] if request.url.path.startswith(root_path) else request.url.path
+    path = request.url.path.removeprefix(root_path)
     for template, operations in app.openapi()["paths"].items():
         if re.fullmatch(re.sub(r"\{[^/}]+\}", "[^/]+", template), path):
             return ", ".join(sorted(method.upper() for method in operations))

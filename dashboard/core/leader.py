@@ -63,7 +63,7 @@ class Leadership:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key()})
                 connection.commit()
                 connection.close()
-            except Exception:
+            except Exception:  # noqa: BLE001 (any failure: drop the connection)
                 connection.invalidate()
 
     def _key(self) -> int:
@@ -97,7 +97,7 @@ class Leadership:
                 self._connection.execute(text("SELECT 1"))
                 self._connection.commit()
                 return True
-            except Exception:
+            except Exception:  # noqa: BLE001 (a dead link frees the lock)
                 log.warning("lost the %s leader connection", self._name)
                 connection, self._connection = self._connection, None
                 connection.invalidate()

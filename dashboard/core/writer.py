@@ -14,8 +14,8 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future as SyncFuture
 from datetime import datetime
 

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import time_machine
-
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.testclient import TestClient

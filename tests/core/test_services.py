@@ -21,12 +21,10 @@ def test_create_update_and_name_uniqueness(engine: Engine, now: datetime) -> Non
     assert (created.name, created.description, created.created_at) == ("Billing", "money", now)
     make_service(engine, "Shipping")
     later = now + timedelta(minutes=5)
-    with session_scope(engine, write=True) as session:
-        with pytest.raises(Conflict):
-            services.create_service(session, ServiceCreate(name="Shipping"), now)
-    with session_scope(engine, write=True) as session:
-        with pytest.raises(Conflict):
-            services.update_service(session, created.id, ServiceUpdate(name="Shipping"), later)
+    with session_scope(engine, write=True) as session, pytest.raises(Conflict):
+        services.create_service(session, ServiceCreate(name="Shipping"), now)
+    with session_scope(engine, write=True) as session, pytest.raises(Conflict):
+        services.update_service(session, created.id, ServiceUpdate(name="Shipping"), later)
     with session_scope(engine, write=True) as session:
         updated = services.update_service(session, created.id, ServiceUpdate(description="cash"), later)
     assert (updated.name, updated.description, updated.updated_at) == ("Billing", "cash", later)
@@ -54,14 +52,12 @@ def test_delete_refuses_a_service_with_heartbeats_unless_cascading(engine: Engin
     sid = make_service(engine).id
     hb = make_heartbeat(engine, sid)
     add_events(engine, hb.id, [("tick", now)])
-    with session_scope(engine, write=True) as session:
-        with pytest.raises(Conflict):
-            services.delete_service(session, sid)
+    with session_scope(engine, write=True) as session, pytest.raises(Conflict):
+        services.delete_service(session, sid)
     with session_scope(engine, write=True) as session:
         services.delete_service(session, sid, cascade=True)
-    with session_scope(engine) as session:
-        with pytest.raises(NotFound):
-            services.get_service(session, sid)
+    with session_scope(engine) as session, pytest.raises(NotFound):
+        services.get_service(session, sid)
     with engine.connect() as conn:
         for table in ("heartbeat", "event", "event_rollup"):
             assert conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar() == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -13,7 +13,7 @@ from dashboard.db import session_scope
 from dashboard.timeutil import to_micros
 from tests.factories import add_events, add_rollup, make_heartbeat, make_service
 
-UTC = timezone.utc
+UTC = UTC
 H = timedelta(hours=1)
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shlex
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from dashboard.components import charts, snippets
 from dashboard.core.stats import Bucket
 
-START = datetime(2026, 11, 2, 0, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 URL = "http://lubdub.test/ping/6f1c3f0e-8d1e-4d1e-9c47-2f3a4b5c6d7e"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -88,7 +88,7 @@ def test_load_older_pages_back_to_the_first_event(root: rx.State, state: State, 
 
 
 def test_the_feed_keeps_its_length_bounded() -> None:
-    moment = datetime(2026, 11, 2, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 2, tzinfo=UTC)
     item = lambda i: FeedItem(i, moment, "tick", "", False, None, None, None, None)  # noqa: E731
     feed, dropped = merge_new([item(2), item(1)], [item(3), item(4)], limit=3)
     assert [i.id for i in feed] == [4, 3, 2] and dropped
@@ -117,7 +117,7 @@ def test_the_statistics_pickers(root: rx.State, state: State, logged_in: AuthSta
 
 
 def test_stats_window_for_calendar_dates() -> None:
-    now = datetime(2026, 11, 2, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 2, 12, tzinfo=UTC)
     start, end = stats_window("custom", "2026-10-01", "2026-10-31", now)
     assert (start.isoformat(), end.isoformat()) == ("2026-10-01T00:00:00+00:00", "2026-11-01T00:00:00+00:00")
     # A range reaching today stops at now rather than charting the future.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -15,7 +15,7 @@ from dashboard.components.humanize import (
     split_seconds,
 )
 
-NOW = datetime(2026, 11, 2, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 12, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("seconds", "text"), [
