@@ -9,12 +9,12 @@ touches the database only through the writer.
 from __future__ import annotations
 
 import json
-import uuid
 from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
 
 from dashboard.core import background
+from dashboard.core.ids import parse_id
 from dashboard.core.ingest import MESSAGE_LIMIT, PingRequest
 from dashboard.core.ratelimit import RateLimiter
 from dashboard.core.writer import WriterUnavailable
@@ -49,11 +49,7 @@ def is_ping_path(path: str) -> bool:
 
 
 def canonical_id(path: str) -> str | None:
-    raw = path.rsplit("/", 1)[1]
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        return None
+    return parse_id(path.rsplit("/", 1)[1])
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
