@@ -196,10 +196,19 @@ def create_heartbeat(body: HeartbeatCreate, engine: EngineDep) -> HeartbeatPubli
 )
 def delete_heartbeats(
     engine: EngineDep,
-    id: Annotated[list[str], Query(min_length=1, max_length=MAX_BULK_IDS, description="Heartbeat ids.")],
+    id: Annotated[list[str], Query(max_length=MAX_BULK_IDS, description="Heartbeat ids.")] = [],  # noqa: B006
+    # axios and PHP spell repeated parameters `id[]=…`; take that spelling too.
+    id_brackets: Annotated[
+        list[str], Query(alias="id[]", max_length=MAX_BULK_IDS, description="The same, as `id[]=…`.")
+    ] = [],  # noqa: B006
 ) -> BulkDeleteResult:
+    ids = id + id_brackets
+    if not ids:
+        raise Invalid("id", "is required")
+    if len(ids) > MAX_BULK_IDS:
+        raise Invalid("id", f"at most {MAX_BULK_IDS} ids at once")
     with session_scope(engine, write=True) as session:
-        result = heartbeats.delete_heartbeats(session, id)
+        result = heartbeats.delete_heartbeats(session, ids)
     return BulkDeleteResult(deleted=result.done, not_found=result.not_found)
 
 

@@ -251,3 +251,12 @@ def test_bulk_delete_caps_the_number_of_ids(client: TestClient) -> None:
     response = client.delete("/api/v1/heartbeat", params=[("id", str(i)) for i in range(1001)])
     assert response.status_code == 422
     assert list(response.json()["error"]["fields"]) == ["id"]
+
+
+def test_bulk_delete_also_takes_the_bracket_spelling_of_axios(client, make_heartbeat) -> None:  # type: ignore[no-untyped-def]
+    first, second = make_heartbeat("first"), make_heartbeat("second")
+    response = client.delete(f"/api/v1/heartbeat?id[]={first.id}&id={second.id}&id[]=nope")
+    assert response.status_code == 200
+    assert sorted(response.json()["deleted"]) == sorted([first.id, second.id])
+    assert response.json()["not_found"] == ["nope"]
+    assert client.delete("/api/v1/heartbeat").status_code == 422
