@@ -43,11 +43,13 @@ RESULT_COLORS: dict[str, str] = {
 
 # Plotly trace colours matching the badges (Radix step 9 of each scale).
 CHART_COLORS: dict[str, str] = {
-    "tick": "#46a758",
-    "complete": "#12a594",
+    # Good results in two clearly different greens, bad ones in red and amber, so
+    # the stacked bars stay readable side by side.
+    "tick": "#8ecf9a",
+    "complete": "#2a7e3b",
     "run": "#0090ff",
     "fail": "#e54d2e",
-    "miss": "#f76b15",
+    "miss": "#f0a000",
     "duration": "#5b5bd6",
 }
 
