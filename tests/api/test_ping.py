@@ -204,3 +204,11 @@ def test_only_single_segment_ids_are_check_in_paths() -> None:
     assert is_ping_path("/ping/abc") and is_ping_path("/v1/heartbeat/abc")
     assert not is_ping_path("/ping") and not is_ping_path("/ping/abc/def")
     assert not is_ping_path("/api/v1/heartbeat/abc") and not is_ping_path("/v1/heartbeat/abc/events")
+
+
+def test_sql_looking_input_is_stored_verbatim(client, engine, make_heartbeat) -> None:
+    hb = make_heartbeat()
+    message = "x'); DELETE FROM heartbeat; -- \" OR 1=1 \x01 ünïcode"
+    assert client.get(f"/ping/{hb.id}", params={"message": message}).status_code == 200
+    assert events(engine, hb.id)[0][1] == message
+    assert heartbeat_row(engine, hb.id).status == "up"

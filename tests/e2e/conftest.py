@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from dashboard.config import PROJECT_ROOT
+from dashboard.db import build_engine
 from tests.live_server import LiveServer, start_live_server
 
 CHROMIUM = os.environ.get("LUBDUB_CHROMIUM", "/usr/bin/chromium")
@@ -83,3 +85,11 @@ def context(browser: Any, live_app: LiveServer) -> Iterator[Any]:
 @pytest.fixture
 def page(context: Any) -> Any:
     return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def db(live_app: LiveServer) -> Iterator[Engine]:
+    """An engine on the live server's database, to arrange data and check results."""
+    engine = build_engine(live_app.database_url)
+    yield engine
+    engine.dispose()

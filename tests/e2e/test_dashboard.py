@@ -15,36 +15,16 @@ from playwright.sync_api import expect
 from sqlalchemy.engine import Engine
 
 from dashboard.core import heartbeats, services, users
-from dashboard.db import build_engine, session_scope
+from dashboard.db import session_scope
 from dashboard.schemas import HeartbeatCreate, ServiceCreate
 from dashboard.timeutil import utcnow
+from tests.e2e.helpers import EMAIL, PASSWORD, ensure_admin, log_in
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
-EMAIL, PASSWORD = "admin@example.com", "correct horse battery"
 
 
-@pytest.fixture(scope="module")
-def db(live_app: LiveServer) -> Any:
-    engine = build_engine(live_app.database_url)
-    yield engine
-    engine.dispose()
-
-
-def ensure_admin(engine: Engine) -> None:
-    """For tests run on their own: the journey test normally creates the admin through /setup."""
-    with session_scope(engine, write=True) as session:
-        if users.count_users(session) == 0:
-            users.create_user(session, EMAIL, PASSWORD, now=utcnow(), is_admin=True)
-
-
-def log_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#login-email", EMAIL)
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(f"{base}/")
 
 
 def plotted_total(page: Any, chart_id: str, trace: str) -> float:

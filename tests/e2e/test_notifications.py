@@ -17,7 +17,7 @@ from dashboard.db import session_scope
 from dashboard.schemas import HeartbeatCreate, ServiceCreate
 from dashboard.timeutil import utcnow
 from tests.alerts.receivers import HttpReceiver, free_port
-from tests.e2e.test_dashboard import db, ensure_admin, log_in  # noqa: F401  (db is a fixture)
+from tests.e2e.helpers import ensure_admin, log_in
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -32,7 +32,7 @@ def receiver() -> Iterator[HttpReceiver]:
     running.stop()
 
 
-def test_channels_test_sends_and_a_real_alert(page: Any, live_app: LiveServer, db: Any,  # noqa: F811
+def test_channels_test_sends_and_a_real_alert(page: Any, live_app: LiveServer, db: Any,
                                               receiver: HttpReceiver) -> None:
     ensure_admin(db)
     now = utcnow()
