@@ -99,6 +99,19 @@ def _fields_from_body(body: bytes, content_type: str) -> tuple[object, object]:
     return None, body.decode("utf-8", "replace")
 
 
+def storable(text: str) -> str:
+    """``text`` with what a database refuses replaced: NUL (PostgreSQL) and lone
+    surrogates from JSON escapes (not UTF-8).  One such ping would otherwise fail
+    the whole batch it was written in."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def _text_field(name: str, value: object) -> str | None:
     if value is None:
         return None
@@ -119,6 +132,7 @@ async def parse_ping(scope: Scope, receive: Receive, heartbeat_id: str) -> PingR
     message = query.get("message")
     if message is None:
         message = _text_field("message", body_message) or ""
+    message = storable(message)
     client = scope.get("client")
     return PingRequest(
         heartbeat_id=heartbeat_id,
@@ -127,7 +141,7 @@ async def parse_ping(scope: Scope, receive: Receive, heartbeat_id: str) -> PingR
         message_truncated=len(message) > MESSAGE_LIMIT,
         method=method,
         source_ip=client[0] if client else None,
-        user_agent=(_header(scope, b"user-agent") or "")[:300] or None,
+        user_agent=storable(_header(scope, b"user-agent") or "")[:300] or None,
     )
 
 

@@ -212,3 +212,16 @@ def test_sql_looking_input_is_stored_verbatim(client, engine, make_heartbeat) ->
     assert client.get(f"/ping/{hb.id}", params={"message": message}).status_code == 200
     assert events(engine, hb.id)[0][1] == message
     assert heartbeat_row(engine, hb.id).status == "up"
+
+
+def test_nul_characters_are_replaced_so_any_database_can_store_them(client, engine, make_heartbeat) -> None:
+    hb = make_heartbeat()
+    assert client.post(f"/ping/{hb.id}", content=b"before\x00after", headers={"user-agent": "a\x00b"}).status_code == 200
+    assert events(engine, hb.id)[0][1] == "before\ufffdafter"
+
+
+def test_lone_surrogates_from_json_escapes_are_replaced(client, engine, make_heartbeat) -> None:
+    hb = make_heartbeat()
+    body = b'{"message": "half a pair: \\ud800!"}'
+    assert client.post(f"/ping/{hb.id}", content=body, headers={"content-type": "application/json"}).status_code == 200
+    assert events(engine, hb.id)[0][1] == "half a pair: ?!"
