@@ -56,6 +56,7 @@ class PingWriter:
         self._wakeup = threading.Condition()
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._connection: Connection | None = None
         self.batches_written = 0
         self.pings_written = 0
 
@@ -121,31 +122,37 @@ class PingWriter:
             return batch, counts
 
     def _run(self) -> None:
-        connection: Connection | None = None
         while (taken := self._take_batch()) is not None:
             batch, counts = taken
-            try:
-                if connection is None:
-                    connection = write_engine(self._engine).connect()
-                outcomes = self._write(connection, [waiter[0] for waiter in batch], counts)
-            except Exception as exc:  # every waiter must hear back, whatever failed
-                log.exception("ping batch of %d failed", len(batch))
-                if connection is not None:
-                    connection.invalidate()
-                    connection.close()
-                    connection = None
-                _settle(batch, None, WriterUnavailable(str(exc)))
-                continue
+            results = self._write_batch([waiter[0] for waiter in batch], counts)
             if not batch:
                 continue
             self.batches_written += 1
-            self.pings_written += len(batch)
-            _settle(batch, outcomes, None)
-        if connection is not None:
-            connection.close()
+            self.pings_written += sum(1 for r in results if not isinstance(r, Exception))
+            _settle(batch, results)
+        self._drop_connection(invalidate=False)
 
-    def _write(self, connection: Connection, pings: list[PingRequest], counts: Counter[str]) -> list[PingOutcome]:
+    def _write_batch(self, pings: list[PingRequest], counts: Counter[str]) -> list[PingOutcome | Exception]:
+        """Every ping's outcome, or the error that kept it from being committed."""
+        try:
+            return list(self._write(pings, counts))
+        except OperationalError as exc:  # the database itself is unavailable: nothing was written
+            log.exception("ping batch of %d failed", len(pings))
+            self._drop_connection(invalidate=True)
+            return [WriterUnavailable(str(exc))] * len(pings)
+        except Exception as exc:  # a ping the database refused: don't let it sink the others
+            log.exception("ping batch of %d failed; writing its pings one by one", len(pings))
+            self._drop_connection(invalidate=True)
+            if len(pings) <= 1:
+                return [WriterUnavailable(str(exc))] * len(pings)
+        results: list[PingOutcome | Exception] = []
+        for ping in pings:
+            results.extend(self._write_batch([ping], Counter()))
+        return results
+
+    def _write(self, pings: list[PingRequest], counts: Counter[str]) -> list[PingOutcome]:
         for attempt in range(_RETRIES):
+            connection = self._open_connection()
             try:
                 with self._process_lock, connection.begin():
                     add_counters(connection, counts)
@@ -159,32 +166,43 @@ class PingWriter:
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
+    def _open_connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = write_engine(self._engine).connect()
+        return self._connection
 
-def _settle(batch: list[_Waiter], outcomes: list[PingOutcome] | None, error: Exception | None) -> None:
+    def _drop_connection(self, *, invalidate: bool) -> None:
+        if self._connection is not None:
+            if invalidate:
+                self._connection.invalidate()
+            self._connection.close()
+            self._connection = None
+
+
+def _settle(batch: list[_Waiter], results: list[PingOutcome | Exception]) -> None:
     """Wake every waiter; asyncio ones through one callback per event loop."""
-    per_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[PingOutcome], PingOutcome | None]]] = {}
-    for index, (_, future, loop) in enumerate(batch):
-        outcome = outcomes[index] if outcomes is not None else None
+    per_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[PingOutcome], PingOutcome | Exception]]] = {}
+    for (_, future, loop), result in zip(batch, results, strict=True):
         if loop is None:
             assert isinstance(future, SyncFuture)
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(outcome)  # type: ignore[arg-type]
+            _set(future, result)
         else:
-            per_loop.setdefault(loop, []).append((future, outcome))  # type: ignore[arg-type]
+            per_loop.setdefault(loop, []).append((future, result))  # type: ignore[arg-type]
     for loop, items in per_loop.items():
         try:
-            loop.call_soon_threadsafe(_resolve, items, error)
+            loop.call_soon_threadsafe(_resolve, items)
         except RuntimeError:
             pass  # that loop is closed: its requests are gone
 
 
-def _resolve(items: list[tuple[asyncio.Future[PingOutcome], PingOutcome | None]], error: Exception | None) -> None:
-    for future, outcome in items:
-        if future.done():  # the client went away and the request was cancelled
-            continue
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(outcome)  # type: ignore[arg-type]
+def _set(future: asyncio.Future[PingOutcome] | SyncFuture[PingOutcome], result: PingOutcome | Exception) -> None:
+    if isinstance(result, Exception):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+
+
+def _resolve(items: list[tuple[asyncio.Future[PingOutcome], PingOutcome | Exception]]) -> None:
+    for future, result in items:
+        if not future.done():  # done: the client went away and the request was cancelled
+            _set(future, result)

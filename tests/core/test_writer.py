@@ -83,3 +83,30 @@ def test_stop_writes_what_is_queued(engine, make_heartbeat) -> None:
     assert count_events(engine, hb.id) == 200
     with pytest.raises(WriterUnavailable):
         writer.submit_sync(PingRequest(hb.id, "tick"))
+
+
+def test_a_ping_the_database_refuses_does_not_sink_its_batch(engine, make_heartbeat) -> None:
+    from dashboard.db import write_lock
+
+    hb = make_heartbeat()
+    with engine.begin() as conn:
+        if conn.dialect.name != "sqlite":
+            pytest.skip("uses a SQLite trigger to make one insert fail")
+        conn.execute(text(
+            "CREATE TRIGGER reject_boom BEFORE INSERT ON event WHEN NEW.message = 'boom' "
+            "BEGIN SELECT RAISE(ABORT, 'rejected'); END"))
+    writer = PingWriter(engine)
+    writer.start()
+    try:
+        with write_lock(engine):  # holds the writer up so the next pings queue as one batch
+            first = writer.submit_sync(PingRequest(hb.id, "tick", message="first"))
+            batch = [writer.submit_sync(PingRequest(hb.id, "tick", message=m)) for m in ("a", "boom", "b")]
+        assert first.result(timeout=10).kind == "ok"
+        assert batch[0].result(timeout=10).kind == "ok" and batch[2].result(timeout=10).kind == "ok"
+        with pytest.raises(WriterUnavailable):
+            batch[1].result(timeout=10)
+    finally:
+        writer.stop()
+    with engine.connect() as conn:
+        stored = [r[0] for r in conn.execute(text("SELECT message FROM event ORDER BY id"))]
+    assert stored == ["first", "a", "b"]
