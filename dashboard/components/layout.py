@@ -134,6 +134,15 @@ def copy_button(text: rx.Var[str] | str, button_id: str, label: str = "Copy") ->
     )
 
 
+def dialog_actions(submit: rx.Component) -> rx.Component:
+    """A dialog form's footer: Cancel (closes the dialog) and its submit button."""
+    return rx.hstack(
+        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+        submit,
+        justify="end", spacing="3", width="100%",
+    )
+
+
 def field_error(message: rx.Var[str], error_id: str) -> rx.Component:
     """A validation message under its field (empty renders nothing)."""
     return rx.cond(

@@ -8,7 +8,7 @@ from typing import Any
 import reflex as rx
 
 from dashboard.components.humanize import UNITS, split_seconds
-from dashboard.components.layout import field_error
+from dashboard.components.layout import dialog_actions, field_error
 from dashboard.core import heartbeats
 from dashboard.core.dashboard_queries import service_names
 from dashboard.core.errors import DomainError, NotFound
@@ -216,11 +216,7 @@ def heartbeat_dialog(after_save: Any = None) -> rx.Component:
                         ),
                     ),
                     field_error(HeartbeatFormState.err_form, "hb-form-error"),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Save", type="submit", id="hb-save", loading=HeartbeatFormState.saving),
-                        justify="end", spacing="3", width="100%",
-                    ),
+                    dialog_actions(rx.button("Save", type="submit", id="hb-save", loading=HeartbeatFormState.saving)),
                     spacing="4",
                     width="100%",
                 ),

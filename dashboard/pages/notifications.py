@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from dashboard.alert_schemas import ChannelCreate, ChannelUpdate
 from dashboard.components.humanize import exact_text, relative_text
-from dashboard.components.layout import empty_state, field_error, live_poller, page_shell, relative_time
+from dashboard.components.layout import dialog_actions, empty_state, field_error, live_poller, page_shell, relative_time
 from dashboard.config import get_settings
 from dashboard.core.alerts import channels as core_channels
 from dashboard.core.alerts import log as core_log
@@ -644,11 +644,7 @@ def _channel_dialog() -> rx.Component:
                                       "Default: used by heartbeats with no channel of their own or of their service",
                                       spacing="2", align="center"), as_="label", size="2"),
                     field_error(NotificationsState.err_other, "channel-error"),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Save", type="submit", id="channel-save"),
-                        justify="end", spacing="3", width="100%",
-                    ),
+                    dialog_actions(rx.button("Save", type="submit", id="channel-save")),
                     spacing="3", width="100%",
                 ),
                 on_submit=NotificationsState.submit_channel,

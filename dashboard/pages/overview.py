@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from dashboard.components.humanize import duration_text, exact_text, relative_text
 from dashboard.components.layout import (
+    dialog_actions,
     empty_state,
     field_error,
     live_poller,
@@ -227,11 +228,7 @@ def _new_service_dialog() -> rx.Component:
                     rx.text("Description (optional)", size="2", weight="medium"),
                     rx.text_area(name="description", id="svc-description", width="100%"),
                     field_error(OverviewState.err_description, "svc-description-error"),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Create", type="submit", id="svc-create"),
-                        justify="end", spacing="3", width="100%",
-                    ),
+                    dialog_actions(rx.button("Create", type="submit", id="svc-create")),
                     spacing="2", width="100%",
                 ),
                 on_submit=OverviewState.submit_service,

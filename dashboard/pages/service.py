@@ -11,7 +11,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from dashboard.components.humanize import duration_text, exact_text, relative_text
-from dashboard.components.layout import empty_state, field_error, live_poller, page_shell, relative_time
+from dashboard.components.layout import dialog_actions, empty_state, field_error, live_poller, page_shell, relative_time
 from dashboard.components.status_badge import status_badge
 from dashboard.core import heartbeats, services
 from dashboard.core.errors import DomainError, NotFound
@@ -501,11 +501,7 @@ def _service_dialog() -> rx.Component:
                     rx.text_area(name="description", default_value=ServiceState.service_description,
                                  id="svc-edit-description", width="100%"),
                     field_error(ServiceState.svc_err_description, "svc-edit-description-error"),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Save", type="submit", id="svc-edit-save"),
-                        justify="end", spacing="3", width="100%",
-                    ),
+                    dialog_actions(rx.button("Save", type="submit", id="svc-edit-save")),
                     spacing="2", width="100%",
                 ),
                 on_submit=ServiceState.save_service,

@@ -12,6 +12,7 @@ from dashboard.components.humanize import exact_text, relative_text
 from dashboard.components.layout import (
     NOTIFICATIONS_ROUTE,
     copy_button,
+    dialog_actions,
     field_error,
     has_notifications_page,
     page_shell,
@@ -268,11 +269,7 @@ def _key_dialog() -> rx.Component:
                            direction="row", spacing="4"),
             rx.text("Read-only keys can list and read; read-write keys can also create, change and delete.",
                     size="1", color_scheme="gray"),
-            rx.hstack(
-                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                rx.button("Create key", type="submit", id="key-create"),
-                justify="end", spacing="3", width="100%",
-            ),
+            dialog_actions(rx.button("Create key", type="submit", id="key-create")),
             spacing="2", width="100%",
         ),
         on_submit=SettingsState.submit_key,
@@ -378,11 +375,7 @@ def _user_dialog() -> rx.Component:
                     field_error(SettingsState.err_password, "user-password-error"),
                     rx.text(rx.hstack(rx.checkbox(name="is_admin", id="user-admin"), "Administrator (can manage users)",
                                       spacing="2", align="center"), as_="label", size="2"),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Add user", type="submit", id="user-create"),
-                        justify="end", spacing="3", width="100%",
-                    ),
+                    dialog_actions(rx.button("Add user", type="submit", id="user-create")),
                     spacing="2", width="100%",
                 ),
                 on_submit=SettingsState.submit_user,
