@@ -1,6 +1,7 @@
 import os
 
 import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
 
 config = rx.Config(
     app_name="dashboard",
@@ -10,5 +11,5 @@ config = rx.Config(
     show_built_with_reflex=False,
     # Several workers share dashboard state through Redis when it is configured.
     redis_url=os.environ.get("REDIS_URL") or None,
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[SitemapPlugin],
 )

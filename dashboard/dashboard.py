@@ -1,13 +1,12 @@
 """The Reflex app: pages, our routes mounted in front, background tasks in the lifespan."""
 
-import importlib
-
 import reflex as rx
 
 from dashboard import styles
-from dashboard.components.layout import NOTIFICATIONS_ROUTE, has_notifications_page
+from dashboard.components.layout import NOTIFICATIONS_ROUTE
 from dashboard.pages.heartbeat import HeartbeatState, heartbeat_page
 from dashboard.pages.login import LoginState, login_page
+from dashboard.pages.notifications import NotificationsState, notifications_page
 from dashboard.pages.overview import OverviewState, overview_page
 from dashboard.pages.service import ServiceState, service_page
 from dashboard.pages.settings import SettingsState, settings_page
@@ -28,23 +27,7 @@ app.add_page(overview_page, route="/", title="Lubdub", on_load=OverviewState.loa
 app.add_page(login_page, route="/login", title="Log in · Lubdub", on_load=LoginState.load)
 app.add_page(setup_page, route="/setup", title="Set up · Lubdub", on_load=SetupState.load)
 app.add_page(settings_page, route="/settings", title="Settings · Lubdub", on_load=SettingsState.load)
-
-
-
-def _decorated(render_fn: object) -> bool:
-    """Whether a page function registered itself with ``@rx.page`` (then we must not add it again)."""
-    from reflex_base.registry import RegistrationContext
-
-    return any(fn is render_fn for fn, _ in RegistrationContext.ensure_context().decorated_pages)
-
-
-if has_notifications_page():
-    # Written separately (alerts): a page function, and usually a state with ``load``.
-    _notifications = importlib.import_module("dashboard.pages.notifications")
-    _page = getattr(_notifications, "notifications_page", None) or getattr(_notifications, "page", None)
-    _state = getattr(_notifications, "NotificationsState", None)
-    if _page is not None and not _decorated(_page):
-        app.add_page(_page, route=NOTIFICATIONS_ROUTE, title="Notifications · Lubdub",
-                     on_load=getattr(_state, "load", None) if _state is not None else None)
+app.add_page(notifications_page, route=NOTIFICATIONS_ROUTE, title="Notifications · Lubdub",
+             on_load=NotificationsState.load)
 
 app.register_lifespan_task(run_background)

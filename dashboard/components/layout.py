@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import reflex as rx
@@ -11,11 +10,6 @@ from dashboard.state import AuthState
 from dashboard.styles import page_container
 
 NOTIFICATIONS_ROUTE = "/settings/notifications"
-
-
-def has_notifications_page() -> bool:
-    """The alerts page lives in its own module, written separately; link it when present."""
-    return importlib.util.find_spec("dashboard.pages.notifications") is not None
 
 
 def _is_current(href: str) -> rx.Var[bool]:
@@ -59,10 +53,9 @@ def navbar() -> rx.Component:
     links = [
         _nav_link("Overview", "/", "layout-dashboard", "nav-overview"),
         _nav_link("Settings", "/settings", "settings", "nav-settings"),
+        _nav_link("Notifications", NOTIFICATIONS_ROUTE, "bell", "nav-notifications"),
+        _nav_link("API", "/api/docs", "book-open", "nav-api-docs"),
     ]
-    if has_notifications_page():
-        links.append(_nav_link("Notifications", NOTIFICATIONS_ROUTE, "bell", "nav-notifications"))
-    links.append(_nav_link("API", "/api/docs", "book-open", "nav-api-docs"))
     return rx.box(
         rx.hstack(
             rx.link(

@@ -20,7 +20,6 @@ from dashboard.components.humanize import (
 from dashboard.components.layout import (
     copy_button,
     empty_state,
-    has_notifications_page,
     live_poller,
     page_shell,
     relative_time,
@@ -34,6 +33,7 @@ from dashboard.core.errors import DomainError, NotFound
 from dashboard.db import session_scope
 from dashboard.models import Event
 from dashboard.pages.heartbeat_form import HeartbeatFormState, heartbeat_dialog
+from dashboard.pages.notifications import heartbeat_notifications
 from dashboard.pages.service import next_due_text
 from dashboard.state import AuthState, in_thread
 from dashboard.styles import code_block, mono
@@ -703,15 +703,6 @@ def _delete_dialog() -> rx.Component:
     )
 
 
-def _alerts_card() -> rx.Component:
-    """Where this heartbeat's alerts go; the card comes with the notifications page (written separately)."""
-    if not has_notifications_page():
-        return rx.fragment()
-    from dashboard.pages.notifications import heartbeat_notifications
-
-    return heartbeat_notifications()
-
-
 def heartbeat_page() -> rx.Component:
     return page_shell(
         live_poller(HeartbeatState.tick),
@@ -719,7 +710,7 @@ def heartbeat_page() -> rx.Component:
             HeartbeatState.found,
             rx.cond(
                 HeartbeatState.loaded,
-                rx.vstack(_header(), _checkin_card(), _feed(), _stats(), _alerts_card(), spacing="5", width="100%"),
+                rx.vstack(_header(), _checkin_card(), _feed(), _stats(), heartbeat_notifications(), spacing="5", width="100%"),
                 rx.center(rx.spinner(size="3"), width="100%", padding="48px"),
             ),
             empty_state("circle-help", "No such heartbeat",

@@ -14,7 +14,6 @@ from dashboard.components.layout import (
     copy_button,
     dialog_actions,
     field_error,
-    has_notifications_page,
     page_shell,
     relative_time,
 )
@@ -420,11 +419,8 @@ def _users_section() -> rx.Component:
 
 
 def _notifications_section() -> rx.Component:
-    if has_notifications_page():
-        body: rx.Component = rx.link(rx.button(rx.icon("bell", size=14), "Manage notification channels", variant="soft"),
-                                     href=NOTIFICATIONS_ROUTE, id="settings-notifications-link")
-    else:
-        body = rx.text("Notification channels are not available in this build yet.", size="2", color_scheme="gray")
+    body = rx.link(rx.button(rx.icon("bell", size=14), "Manage notification channels", variant="soft"),
+                   href=NOTIFICATIONS_ROUTE, id="settings-notifications-link")
     return rx.card(
         rx.vstack(
             rx.heading("Notifications", size="4"),
