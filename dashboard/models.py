@@ -118,9 +118,9 @@ class Event(SQLModel, table=True):
     __table_args__ = (Index("ix_event_heartbeat_received", "heartbeat_id", "received_at", "id"),)
 
     id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
-    heartbeat_id: str = Field(
-        sa_column=Column(String(36), ForeignKey("heartbeat.id", ondelete="CASCADE"), nullable=False)
-    )
+    # Deliberately no foreign key: deleting a heartbeat must not delete millions of
+    # events in the same transaction as check-ins wait; see HeartbeatPurge.
+    heartbeat_id: str = Field(sa_column=Column(String(36), nullable=False))
     result: str = Field(sa_column=Column(String(8), nullable=False))
     message: str = Field(default="", sa_column=Column(String(1000), nullable=False, server_default=""))
     message_truncated: bool = Field(default=False, nullable=False)
@@ -151,6 +151,19 @@ class EventRollup(SQLModel, table=True):
     miss_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     duration_total_ms: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     duration_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+
+
+class HeartbeatPurge(SQLModel, table=True):
+    """A deleted heartbeat whose events are still to be removed.
+
+    Deleting a heartbeat removes its row at once (its check-in URL answers 404) and
+    queues its events here; a background job deletes them in short batches.
+    """
+
+    __tablename__ = "heartbeat_purge"
+
+    heartbeat_id: str = Field(sa_column=Column(String(36), primary_key=True))
+    deleted_at: datetime = Field(sa_column=Column(EpochMicros(), nullable=False))
 
 
 class Counter(SQLModel, table=True):

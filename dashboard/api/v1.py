@@ -146,7 +146,7 @@ def delete_service(
     cascade: Annotated[bool, Query(description="Also delete the service's heartbeats.")] = False,
 ) -> Response:
     with session_scope(engine, write=True) as session:
-        services.delete_service(session, service_id, cascade=cascade)
+        services.delete_service(session, service_id, cascade=cascade, now=utcnow())
     return Response(status_code=204)
 
 
@@ -208,7 +208,7 @@ def delete_heartbeats(
     if len(ids) > MAX_BULK_IDS:
         raise Invalid("id", f"at most {MAX_BULK_IDS} ids at once")
     with session_scope(engine, write=True) as session:
-        result = heartbeats.delete_heartbeats(session, ids)
+        result = heartbeats.delete_heartbeats(session, ids, utcnow())
     return BulkDeleteResult(deleted=result.done, not_found=result.not_found)
 
 
@@ -244,7 +244,7 @@ def update_heartbeat(heartbeat_id: str, body: HeartbeatUpdate, engine: EngineDep
 )
 def delete_heartbeat(heartbeat_id: str, engine: EngineDep) -> Response:
     with session_scope(engine, write=True) as session:
-        heartbeats.delete_heartbeat(session, heartbeat_id)
+        heartbeats.delete_heartbeat(session, heartbeat_id, utcnow())
     return Response(status_code=204)
 
 

@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from dashboard.config import Settings
-from dashboard.core import detector, retention
+from dashboard.core import detector, purge, retention
 from dashboard.core.leader import Leadership
 from dashboard.core.ratelimit import RateLimiter
 from dashboard.core.writer import PingWriter
@@ -27,6 +27,7 @@ from dashboard.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 RETENTION_PERIOD_S = 3600
+PURGE_PERIOD_S = 5
 
 
 @dataclass
@@ -53,9 +54,13 @@ class Background:
         self.rate_limiter = RateLimiter(limit) if limit > 0 else None
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.leadership = Leadership(self.engine, "singletons")
+        # All singletons share one leadership: a process that may win it must run
+        # them all, or the detector would stop while it leads.  RUN_DETECTOR=false
+        # makes a process a pure web worker that never competes.
         if self.settings.run_detector:
             self.add_singleton_job("miss-detector", self.detector_tick, self.settings.detector_period_s)
-        self.add_singleton_job("retention", self.retention_tick, RETENTION_PERIOD_S)
+            self.add_singleton_job("retention", self.retention_tick, RETENTION_PERIOD_S)
+            self.add_singleton_job("event-purge", self.purge_tick, PURGE_PERIOD_S)
 
     def add_singleton_job(self, job_id: str, func: Callable[[], object], period_s: float) -> None:
         def guarded() -> None:
@@ -88,6 +93,15 @@ class Background:
             return
         if deleted:
             log.info("retention pruned %d events older than %d days", deleted, self.settings.event_retention_days)
+
+    def purge_tick(self) -> None:
+        try:
+            deleted = purge.purge_events(self.engine)
+        except Exception:
+            log.exception("purging deleted heartbeats' events failed")
+            return
+        if deleted:
+            log.info("purged %d events of deleted heartbeats", deleted)
 
     def start(self) -> None:
         self.writer.start()

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, func, select
 from dashboard.core.errors import Conflict, Invalid, NotFound
 from dashboard.core.ids import parse_id
 from dashboard.core.paging import Page, offset
+from dashboard.core.purge import queue_purge
 from dashboard.core.services import get_service
 from dashboard.models import STATUS_DOWN, STATUS_NEW, STATUS_UP, Heartbeat, Service
 from dashboard.schemas import HeartbeatCreate, HeartbeatUpdate
@@ -238,20 +239,25 @@ def set_heartbeats_enabled(session: Session, heartbeat_ids: Iterable[str], enabl
     )
 
 
-def delete_heartbeat(session: Session, heartbeat_id: str) -> None:
-    """Delete a heartbeat; its events, rollups and flips go with it (ON DELETE CASCADE)."""
+def delete_heartbeat(session: Session, heartbeat_id: str, now: datetime) -> None:
+    """Delete a heartbeat: its check-in URL answers 404 from the commit on; its
+    rollups and flips go with it (ON DELETE CASCADE) and its events are purged in
+    the background (see core/purge.py)."""
     heartbeat = get_heartbeat(session, heartbeat_id, for_update=True)
     session.exec(delete(Heartbeat).where(col(Heartbeat.id) == heartbeat.id))
+    queue_purge(session, [heartbeat.id], now)
 
 
-def delete_heartbeats(session: Session, heartbeat_ids: Iterable[str]) -> BulkResult:
-    """Delete many heartbeats; malformed and unknown ids are reported in ``not_found``."""
+def delete_heartbeats(session: Session, heartbeat_ids: Iterable[str], now: datetime) -> BulkResult:
+    """Delete many heartbeats (as ``delete_heartbeat``); malformed and unknown ids are
+    reported in ``not_found``."""
     ids, malformed = _unique_ids(heartbeat_ids)
     existing = {hb.id for hb in _locked(session, ids)}
     for start in range(0, len(ids), _CHUNK):
         chunk = [i for i in ids[start : start + _CHUNK] if i in existing]
         if chunk:
             session.exec(delete(Heartbeat).where(col(Heartbeat.id).in_(chunk)))
+    queue_purge(session, sorted(existing), now)
     return BulkResult(
         done=[i for i in ids if i in existing],
         not_found=[i for i in ids if i not in existing] + malformed,

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, func, select
 from dashboard.core.errors import Conflict, NotFound
 from dashboard.core.ids import parse_id
 from dashboard.core.paging import Page, offset
+from dashboard.core.purge import queue_purge
 from dashboard.models import STATUS_LATE, STATUS_PAUSED, STATUS_UP, STATUSES, Heartbeat, Service
 from dashboard.schemas import ServiceCreate, ServiceUpdate
 
@@ -83,15 +84,15 @@ def update_service(session: Session, service_id: str, data: ServiceUpdate, now: 
     return service
 
 
-def delete_service(session: Session, service_id: str, *, cascade: bool = False) -> None:
-    """Delete a service; with heartbeats only when ``cascade`` (then they and their
-    events go too, through the foreign keys' ON DELETE CASCADE)."""
+def delete_service(session: Session, service_id: str, *, now: datetime, cascade: bool = False) -> None:
+    """Delete a service; with heartbeats only when ``cascade`` (then they go too,
+    through ON DELETE CASCADE, and their events are queued for the purge job)."""
     service = get_service(session, service_id, for_update=True)
-    if not cascade:
-        has_heartbeats = session.exec(select(Heartbeat.id).where(Heartbeat.service_id == service.id).limit(1))
-        if has_heartbeats.first() is not None:
-            raise Conflict("the service still has heartbeats; delete them first or pass cascade=true")
+    heartbeat_ids = list(session.exec(select(Heartbeat.id).where(Heartbeat.service_id == service.id)))
+    if heartbeat_ids and not cascade:
+        raise Conflict("the service still has heartbeats; delete them first or pass cascade=true")
     session.exec(delete(Service).where(col(Service.id) == service.id))
+    queue_purge(session, heartbeat_ids, now)
 
 
 def status_counts(session: Session, service_ids: Sequence[str] | None, now: datetime) -> dict[str, dict[str, int]]:

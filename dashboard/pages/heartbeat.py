@@ -234,7 +234,7 @@ def set_enabled(heartbeat_id: str, enabled: bool) -> None:
 
 def delete_heartbeat(heartbeat_id: str) -> None:
     with session_scope(write=True) as session:
-        heartbeats.delete_heartbeat(session, heartbeat_id)
+        heartbeats.delete_heartbeat(session, heartbeat_id, utcnow())
 
 
 class HeartbeatState(AuthState):

@@ -124,7 +124,7 @@ def set_enabled(ids: list[str], enabled: bool) -> int:
 
 def delete_many(ids: list[str]) -> int:
     with session_scope(write=True) as session:
-        return len(heartbeats.delete_heartbeats(session, ids).done)
+        return len(heartbeats.delete_heartbeats(session, ids, utcnow()).done)
 
 
 def rename_service(service_id: str, form: dict[str, Any]) -> dict[str, str]:
@@ -144,7 +144,7 @@ def rename_service(service_id: str, form: dict[str, Any]) -> dict[str, str]:
 
 def delete_service(service_id: str) -> None:
     with session_scope(write=True) as session:
-        services.delete_service(session, service_id, cascade=True)
+        services.delete_service(session, service_id, cascade=True, now=utcnow())
 
 
 class ServiceState(AuthState):

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
+from dashboard.core import purge
 from tests.factories import add_events, make_heartbeat, make_service
 
 UNKNOWN = "0b0b0b0b-0000-4000-8000-000000000000"
@@ -228,6 +229,9 @@ def test_delete_removes_the_heartbeat_and_its_events(
     assert (response.status_code, response.content) == (204, b"")
     assert client.get(f"/api/v1/heartbeat/{heartbeat.id}").status_code == 404
     assert client.delete(f"/api/v1/heartbeat/{heartbeat.id}").status_code == 404
+    assert client.get(f"/api/v1/heartbeat/{heartbeat.id}/events").status_code == 404
+    # The events themselves are removed by the background purge (core/purge.py).
+    assert purge.purge_events(engine) == 1
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM event")).scalar() == 0
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from dashboard.core import heartbeats
+from dashboard.core import heartbeats, purge
 from dashboard.core.errors import Conflict, Invalid, NotFound
 from dashboard.db import session_scope
 from dashboard.models import Heartbeat
@@ -235,19 +235,24 @@ def test_delete_removes_its_events_and_rollups(engine: Engine, service_id: str, 
     add_events(engine, hb.id, [("tick", now), ("fail", now)])
     add_events(engine, keep.id, [("tick", now)])
     with session_scope(engine, write=True) as session:
-        heartbeats.delete_heartbeat(session, hb.id)
+        heartbeats.delete_heartbeat(session, hb.id, now)
     with pytest.raises(NotFound):
         reload(engine, hb.id)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT heartbeat_id FROM event")).scalars().all() == [keep.id]
         assert conn.execute(text("SELECT heartbeat_id FROM event_rollup")).scalars().all() == [keep.id]
+        # Its events wait for the purge job, which deletes them in short batches.
+        assert conn.execute(text("SELECT heartbeat_id FROM heartbeat_purge")).scalars().all() == [hb.id]
+    assert purge.purge_events(engine) == 2
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT heartbeat_id FROM event")).scalars().all() == [keep.id]
+        assert conn.execute(text("SELECT COUNT(*) FROM heartbeat_purge")).scalar_one() == 0
 
 
-def test_bulk_delete_splits_found_and_not_found(engine: Engine, service_id: str) -> None:
+def test_bulk_delete_splits_found_and_not_found(engine: Engine, service_id: str, now: datetime) -> None:
     a, b = make_heartbeat(engine, service_id, "a"), make_heartbeat(engine, service_id, "b")
     missing = "0b0b0b0b-0000-4000-8000-000000000000"
     with session_scope(engine, write=True) as session:
-        result = heartbeats.delete_heartbeats(session, [b.id.upper(), "nope", missing, a.id, b.id])
+        result = heartbeats.delete_heartbeats(session, [b.id.upper(), "nope", missing, a.id, b.id], now)
     assert result.done == [b.id, a.id]
     assert result.not_found == [missing, "nope"]
     with session_scope(engine) as session:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from dashboard.core import services
+from dashboard.core import purge, services
 from dashboard.core.errors import Conflict, NotFound
 from dashboard.db import session_scope
 from dashboard.schemas import ServiceCreate, ServiceUpdate
@@ -53,9 +53,10 @@ def test_delete_refuses_a_service_with_heartbeats_unless_cascading(engine: Engin
     hb = make_heartbeat(engine, sid)
     add_events(engine, hb.id, [("tick", now)])
     with session_scope(engine, write=True) as session, pytest.raises(Conflict):
-        services.delete_service(session, sid)
+        services.delete_service(session, sid, now=now)
     with session_scope(engine, write=True) as session:
-        services.delete_service(session, sid, cascade=True)
+        services.delete_service(session, sid, cascade=True, now=now)
+    purge.purge_events(engine)
     with session_scope(engine) as session, pytest.raises(NotFound):
         services.get_service(session, sid)
     with engine.connect() as conn:
