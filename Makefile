@@ -10,7 +10,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PORT
 
-.PHONY: run install install-dev migrate test test-postgres bench clean
+.PHONY: run install install-dev migrate test lint bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -33,8 +33,12 @@ run: migrate
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/reflex run --env prod --single-port \
 		--frontend-port $(PORT) --backend-port $(PORT)
 
-test: install-dev
+test: install-dev lint
 	./scripts/test.sh
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy dashboard
 
 bench: install-dev
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m bench

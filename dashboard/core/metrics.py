@@ -35,7 +35,7 @@ def render(session: Session, now: datetime, *, queue_depth: int | None = None) -
     counters = read_counters(conn)
     oldest_due = conn.execute(text("SELECT MIN(miss_at) FROM heartbeat WHERE miss_at <= :now AND enabled = :on"),
                               {"now": to_micros(now), "on": True}).scalar()
-    deliveries = dict(conn.execute(text("SELECT status, COUNT(*) FROM delivery GROUP BY status")).all())
+    deliveries: dict[str, int] = dict(conn.execute(text("SELECT status, COUNT(*) FROM delivery GROUP BY status")).all())
 
     lines: list[str] = []
     lines += _family("lubdub_heartbeats", "gauge", "Heartbeats by status.",

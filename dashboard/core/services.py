@@ -109,12 +109,12 @@ def status_counts(session: Session, service_ids: Sequence[str] | None, now: date
     # Grouping by the stored columns and counting the overdue ones in an aggregate
     # (rather than grouping by a CASE with a bound ``now``) keeps PostgreSQL happy.
     overdue = func.sum(case((col(Heartbeat.next_due_at) <= now, 1), else_=0))
-    query = sql_select(Heartbeat.service_id, Heartbeat.enabled, Heartbeat.status, func.count(), overdue).group_by(
+    query = sql_select(col(Heartbeat.service_id), col(Heartbeat.enabled), col(Heartbeat.status), func.count(), overdue).group_by(
         col(Heartbeat.service_id), col(Heartbeat.enabled), col(Heartbeat.status)
     )
     if service_ids is not None:
         query = query.where(col(Heartbeat.service_id).in_(service_ids))
-    for service_id, enabled, status, count, overdue_count in session.exec(query):
+    for service_id, enabled, status, count, overdue_count in session.execute(query):
         bucket = counts.setdefault(service_id, dict.fromkeys(STATUSES, 0))
         if not enabled:
             bucket[STATUS_PAUSED] += count
