@@ -25,6 +25,9 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+DEFAULT_SECRET_KEY = "change-me"
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'data' / 'lubdub.db'}"
 
@@ -34,7 +37,8 @@ class Settings:
     database_url: str = field(default_factory=_default_database_url)
     public_url: str = "http://localhost:3000"
     redis_url: str | None = None
-    secret_key: str = "change-me"
+    # Keys the HMAC under which API keys and session tokens are stored (core/tokens.py).
+    secret_key: str = DEFAULT_SECRET_KEY
     # How often the miss detector looks for due deadlines; SPEC requires <= 1 s.
     detector_period_s: float = 0.5
     # At most this many misses are back-filled per heartbeat in one catch-up.
@@ -65,7 +69,7 @@ def _load() -> Settings:
         database_url=env.get("DATABASE_URL") or _default_database_url(),
         public_url=(env.get("PUBLIC_URL") or f"http://localhost:{env.get('PORT', '3000')}").rstrip("/"),
         redis_url=env.get("REDIS_URL") or None,
-        secret_key=env.get("SECRET_KEY", "change-me"),
+        secret_key=env.get("SECRET_KEY") or DEFAULT_SECRET_KEY,
         detector_period_s=min(_env_float("DETECTOR_PERIOD_SECONDS", 0.5), 1.0),
         max_catch_up_misses=_env_int("MAX_CATCH_UP_MISSES", 1000),
         event_retention_days=_env_int("EVENT_RETENTION_DAYS", 90),

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,11 +26,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from dashboard.api.metrics import metrics_endpoint
 from dashboard.api.ping import is_ping_path, ping_app
 from dashboard.api.v1 import build_api
-from dashboard.config import get_settings
+from dashboard.config import DEFAULT_SECRET_KEY, get_settings
 from dashboard.core import background
 from dashboard.core.alerts import register_alert_jobs
 from dashboard.db import get_engine
 from dashboard.logs import configure_logging
+
+log = logging.getLogger(__name__)
 
 
 class LubdubApp(rx.App):
@@ -76,7 +79,10 @@ def mount_routes(reflex_app: ASGIApp) -> ASGIApp:
 async def run_background() -> AsyncIterator[None]:
     """Lifespan task: one writer per process; singleton jobs elected across processes."""
     configure_logging()
-    running = background.Background(get_engine(), get_settings())
+    settings = get_settings()
+    if settings.secret_key == DEFAULT_SECRET_KEY:
+        log.warning("SECRET_KEY is not set: API keys and sessions are hashed with the default key; set it in production")
+    running = background.Background(get_engine(), settings)
     register_alert_jobs(running)
     running.start()
     background.set_current(running)

@@ -6,7 +6,6 @@ unsalted hash is enough: nothing short enough to brute-force ever gets hashed.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from dashboard.core.errors import Invalid, NotFound
 from dashboard.core.ids import parse_id
+from dashboard.core.tokens import token_digest
 from dashboard.models import ApiKey
 
 SCOPES = ("read-only", "read-write")
@@ -29,7 +29,7 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+    return token_digest(token)
 
 
 def create_api_key(session: Session, name: str, scope: str, now: datetime) -> tuple[ApiKey, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -11,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, func, select
 
+from dashboard.core.tokens import token_digest
 from dashboard.models import User, UserSession
 
 SESSION_LIFETIME = timedelta(days=30)
@@ -28,7 +28,7 @@ class UserError(ValueError):
 
 
 def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_digest(token)
 
 
 def count_users(session: Session) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import datetime, timedelta
 
 import pytest
@@ -21,7 +22,8 @@ def test_create_returns_the_token_once_and_stores_its_hash(engine: Engine, now: 
     with session_scope(engine) as session:
         stored = session.get(ApiKey, key.id)
     assert stored is not None
-    assert stored.key_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert stored.key_hash == hmac.new(b"change-me", token.encode(), hashlib.sha256).hexdigest()
+    assert token not in stored.key_hash
     assert stored.prefix == token[:12]
     assert token not in (stored.key_hash, stored.prefix, stored.name)
 
@@ -70,3 +72,19 @@ def test_revoke_is_idempotent_and_unknown_ids_are_not_found(engine: Engine, now:
             apikeys.revoke_api_key(session, "nope", now)
         assert [k.id for k in apikeys.list_api_keys(session, include_revoked=False)] == []
         assert [k.id for k in apikeys.list_api_keys(session)] == [key.id]
+
+
+def test_a_new_secret_key_invalidates_existing_keys(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from dashboard.config import reset_settings
+    from dashboard.core import apikeys
+    from dashboard.db import session_scope
+    from dashboard.timeutil import utcnow
+
+    with session_scope(engine, write=True) as session:
+        _, token = apikeys.create_api_key(session, "ci", "read-only", utcnow())
+    with session_scope(engine) as session:
+        assert apikeys.find_api_key(session, token) is not None
+    monkeypatch.setenv("SECRET_KEY", "rotated")
+    reset_settings()
+    with session_scope(engine) as session:
+        assert apikeys.find_api_key(session, token) is None
