@@ -136,6 +136,29 @@ def dialog_actions(submit: rx.Component) -> rx.Component:
     )
 
 
+def form_dialog(
+    title: str,
+    *fields: rx.Component,
+    submit: rx.Component,
+    on_submit: Any,
+    open: rx.Var[bool],
+    on_open_change: Any,
+    intro: str | None = None,
+    trigger: rx.Component | None = None,
+) -> rx.Component:
+    """A dialog holding one form: title, optional intro, the fields, Cancel and ``submit``."""
+    content = [rx.dialog.title(title)]
+    if intro is not None:
+        content.append(rx.text(intro, size="2", color_scheme="gray", margin_bottom="12px"))
+    content.append(rx.form(
+        rx.vstack(*fields, dialog_actions(submit), spacing="2", width="100%"),
+        on_submit=on_submit,
+    ))
+    parts = [rx.dialog.trigger(trigger)] if trigger is not None else []
+    return rx.dialog.root(*parts, rx.dialog.content(*content, max_width="480px"), open=open,
+                          on_open_change=on_open_change)
+
+
 def field_error(message: rx.Var[str], error_id: str) -> rx.Component:
     """A validation message under its field (empty renders nothing)."""
     return rx.cond(

@@ -11,9 +11,9 @@ from pydantic import ValidationError
 
 from dashboard.components.humanize import duration_text, exact_text, relative_text
 from dashboard.components.layout import (
-    dialog_actions,
     empty_state,
     field_error,
+    form_dialog,
     live_poller,
     page_shell,
     relative_time,
@@ -214,29 +214,20 @@ def _counts() -> rx.Component:
 
 
 def _new_service_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("plus", size=16), "New service", id="new-service")),
-        rx.dialog.content(
-            rx.dialog.title("New service"),
-            rx.text("A service groups the heartbeats of one system, team or customer.",
-                                  size="2", color_scheme="gray", margin_bottom="12px"),
-            rx.form(
-                rx.vstack(
-                    rx.text("Name", size="2", weight="medium"),
-                    rx.input(name="name", id="svc-name", placeholder="billing", width="100%", auto_focus=True),
-                    field_error(OverviewState.err_name, "svc-name-error"),
-                    rx.text("Description (optional)", size="2", weight="medium"),
-                    rx.text_area(name="description", id="svc-description", width="100%"),
-                    field_error(OverviewState.err_description, "svc-description-error"),
-                    dialog_actions(rx.button("Create", type="submit", id="svc-create")),
-                    spacing="2", width="100%",
-                ),
-                on_submit=OverviewState.submit_service,
-            ),
-            max_width="480px",
-        ),
+    return form_dialog(
+        "New service",
+        rx.text("Name", size="2", weight="medium"),
+        rx.input(name="name", id="svc-name", placeholder="billing", width="100%", auto_focus=True),
+        field_error(OverviewState.err_name, "svc-name-error"),
+        rx.text("Description (optional)", size="2", weight="medium"),
+        rx.text_area(name="description", id="svc-description", width="100%"),
+        field_error(OverviewState.err_description, "svc-description-error"),
+        submit=rx.button("Create", type="submit", id="svc-create"),
+        on_submit=OverviewState.submit_service,
         open=OverviewState.new_service_open,
         on_open_change=OverviewState.set_new_service_open,
+        intro="A service groups the heartbeats of one system, team or customer.",
+        trigger=rx.button(rx.icon("plus", size=16), "New service", id="new-service"),
     )
 
 

@@ -11,7 +11,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from dashboard.components.humanize import duration_text, exact_text, relative_text
-from dashboard.components.layout import dialog_actions, empty_state, field_error, live_poller, page_shell, relative_time
+from dashboard.components.layout import empty_state, field_error, form_dialog, live_poller, page_shell, relative_time
 from dashboard.components.status_badge import status_badge
 from dashboard.core import heartbeats, services
 from dashboard.core.errors import DomainError, NotFound
@@ -489,25 +489,17 @@ def _confirm(open_var: rx.Var[bool], on_open_change: Any, title: Any, body: Any,
 
 
 def _service_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Edit service"),
-            rx.form(
-                rx.vstack(
-                    rx.text("Name", size="2", weight="medium"),
-                    rx.input(name="name", default_value=ServiceState.service_name, id="svc-edit-name", width="100%"),
-                    field_error(ServiceState.svc_err_name, "svc-edit-name-error"),
-                    rx.text("Description", size="2", weight="medium"),
-                    rx.text_area(name="description", default_value=ServiceState.service_description,
-                                 id="svc-edit-description", width="100%"),
-                    field_error(ServiceState.svc_err_description, "svc-edit-description-error"),
-                    dialog_actions(rx.button("Save", type="submit", id="svc-edit-save")),
-                    spacing="2", width="100%",
-                ),
-                on_submit=ServiceState.save_service,
-            ),
-            max_width="480px",
-        ),
+    return form_dialog(
+        "Edit service",
+        rx.text("Name", size="2", weight="medium"),
+        rx.input(name="name", default_value=ServiceState.service_name, id="svc-edit-name", width="100%"),
+        field_error(ServiceState.svc_err_name, "svc-edit-name-error"),
+        rx.text("Description", size="2", weight="medium"),
+        rx.text_area(name="description", default_value=ServiceState.service_description,
+                     id="svc-edit-description", width="100%"),
+        field_error(ServiceState.svc_err_description, "svc-edit-description-error"),
+        submit=rx.button("Save", type="submit", id="svc-edit-save"),
+        on_submit=ServiceState.save_service,
         open=ServiceState.service_dialog_open,
         on_open_change=ServiceState.set_service_dialog_open,
     )

@@ -14,6 +14,7 @@ from dashboard.components.layout import (
     copy_button,
     dialog_actions,
     field_error,
+    form_dialog,
     page_shell,
     relative_time,
 )
@@ -358,29 +359,19 @@ def _user_row(user: UserRow) -> rx.Component:
 
 
 def _user_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Add a user"),
-            rx.form(
-                rx.vstack(
-                    rx.text("Email", size="2", weight="medium"),
-                    rx.input(name="email", type="email", id="user-email", width="100%", auto_focus=True),
-                    field_error(SettingsState.err_email, "user-email-error"),
-                    rx.text("Password", size="2", weight="medium"),
-                    rx.input(name="password", type="password", id="user-password", width="100%",
-                             auto_complete="new-password"),
-                    rx.text(f"At least {users.MIN_PASSWORD_LENGTH} characters; tell it to them safely.",
-                            size="1", color_scheme="gray"),
-                    field_error(SettingsState.err_password, "user-password-error"),
-                    rx.text(rx.hstack(rx.checkbox(name="is_admin", id="user-admin"), "Administrator (can manage users)",
-                                      spacing="2", align="center"), as_="label", size="2"),
-                    dialog_actions(rx.button("Add user", type="submit", id="user-create")),
-                    spacing="2", width="100%",
-                ),
-                on_submit=SettingsState.submit_user,
-            ),
-            max_width="480px",
-        ),
+    return form_dialog(
+        "Add a user",
+        rx.text("Email", size="2", weight="medium"),
+        rx.input(name="email", type="email", id="user-email", width="100%", auto_focus=True),
+        field_error(SettingsState.err_email, "user-email-error"),
+        rx.text("Password", size="2", weight="medium"),
+        rx.input(name="password", type="password", id="user-password", width="100%", auto_complete="new-password"),
+        rx.text(f"At least {users.MIN_PASSWORD_LENGTH} characters; tell it to them safely.", size="1", color_scheme="gray"),
+        field_error(SettingsState.err_password, "user-password-error"),
+        rx.text(rx.hstack(rx.checkbox(name="is_admin", id="user-admin"), "Administrator (can manage users)",
+                          spacing="2", align="center"), as_="label", size="2"),
+        submit=rx.button("Add user", type="submit", id="user-create"),
+        on_submit=SettingsState.submit_user,
         open=SettingsState.user_dialog_open,
         on_open_change=SettingsState.set_user_dialog_open,
     )
