@@ -18,8 +18,8 @@ from sqlalchemy.engine import Connection
 
 from dashboard.core.counters import add_counters
 from dashboard.core.sql import driver_sql, executemany
-from dashboard.core.transitions import HeartbeatState, apply_ping
-from dashboard.timeutil import from_micros, to_micros
+from dashboard.core.transitions import ScheduleState, apply_ping
+from dashboard.timeutil import to_micros
 
 MESSAGE_LIMIT = 1000
 HOUR_MICROS = 3_600_000_000
@@ -83,35 +83,27 @@ def insert_flips(conn: Connection, flips: Sequence[tuple[str, str, str, str, int
     executemany(conn, _INSERT_FLIP, flips)
 
 
-def _micros(moment: datetime | None) -> int | None:
-    return None if moment is None else to_micros(moment)
-
-
-def _moment(micros: int | None) -> datetime | None:
-    return None if micros is None else from_micros(int(micros))
-
-
-def load_states(conn: Connection, ids: Sequence[str]) -> dict[str, HeartbeatState]:
+def load_states(conn: Connection, ids: Sequence[str]) -> dict[str, ScheduleState]:
     """Read the heartbeats ``ids`` (locking them on PostgreSQL) into state records."""
     lock = " ORDER BY id FOR UPDATE" if conn.dialect.name == "postgresql" else ""
-    states: dict[str, HeartbeatState] = {}
+    states: dict[str, ScheduleState] = {}
     for start in range(0, len(ids), _SELECT_CHUNK):
         chunk = tuple(ids[start : start + _SELECT_CHUNK])
         placeholders = "(" + ", ".join("?" * len(chunk)) + ")"
         statement = driver_sql(conn, _SELECT_COLUMNS + placeholders + lock)
         for (hb_id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at,
              last_run_at) in conn.exec_driver_sql(statement, chunk):
-            states[hb_id] = HeartbeatState(
+            states[hb_id] = ScheduleState(
                 id=hb_id,
                 interval=interval,
                 grace=grace,
                 methods=tuple(methods.split(",")),
                 enabled=bool(enabled),
                 status=status,
-                last_ping_at=_moment(last_ping_at),
-                next_due_at=_moment(next_due_at),
-                miss_at=_moment(miss_at),
-                last_run_at=_moment(last_run_at),
+                last_ping_at=last_ping_at,
+                next_due_at=next_due_at,
+                miss_at=miss_at,
+                last_run_at=last_run_at,
             )
     return states
 
@@ -154,17 +146,17 @@ def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: dat
         if ping.method not in state.methods:
             outcomes.append(PingOutcome("method_not_allowed", allowed_methods=state.methods))
             continue
-        effect = apply_ping(state, ping.result, received_at)
+        effect = apply_ping(state, ping.result, received_micros)
         events.append((ping.heartbeat_id, ping.result, ping.message, ping.message_truncated, received_micros,
                        ping.method, ping.source_ip, ping.user_agent, effect.duration_ms))
         rollups.add(ping.heartbeat_id, received_micros, ping.result, effect.duration_ms)
         if effect.flip is not None:
             flips.append((ping.heartbeat_id, *effect.flip, received_micros))
-        outcomes.append(PingOutcome("ok", status=state.effective_status(received_at)))
+        outcomes.append(PingOutcome("ok", status=state.effective_status(received_micros)))
 
     executemany(conn, _INSERT_EVENT, events)
     executemany(conn, _UPDATE_HEARTBEAT, [
-        (s.status, _micros(s.last_ping_at), _micros(s.next_due_at), _micros(s.miss_at), _micros(s.last_run_at), s.id)
+        (s.status, s.last_ping_at, s.next_due_at, s.miss_at, s.last_run_at, s.id)
         for s in states.values() if s.dirty
     ])
     rollups.write(conn)

@@ -1,25 +1,24 @@
-from datetime import UTC, datetime, timedelta
+from dashboard.core.transitions import ScheduleState, apply_ping
 
-from dashboard.core.transitions import HeartbeatState, apply_ping
+S = 1_000_000  # one second in microseconds
+T0 = 1_767_225_600 * S  # 2026-01-01T00:00:00Z
 
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
-
-def state(**overrides: object) -> HeartbeatState:
+def state(**overrides: object) -> ScheduleState:
     fields: dict[str, object] = dict(
         id="h", interval=60, grace=30, methods=("GET",), enabled=True, status="new",
         last_ping_at=None, next_due_at=None, miss_at=None, last_run_at=None,
     )
     fields.update(overrides)
-    return HeartbeatState(**fields)  # type: ignore[arg-type]
+    return ScheduleState(**fields)  # type: ignore[arg-type]
 
 
 def test_tick_on_new_heartbeat_schedules_deadline_without_flip() -> None:
     s = state()
     effect = apply_ping(s, "tick", T0)
     assert s.status == "up"
-    assert s.next_due_at == T0 + timedelta(seconds=60)
-    assert s.miss_at == T0 + timedelta(seconds=90)
+    assert s.next_due_at == T0 + 60 * S
+    assert s.miss_at == T0 + 90 * S
     assert effect.flip is None
 
 
@@ -28,7 +27,7 @@ def test_fail_flips_to_down_and_still_schedules_next_deadline() -> None:
     effect = apply_ping(s, "fail", T0)
     assert s.status == "down"
     assert effect.flip == ("up", "down", "fail")
-    assert s.next_due_at == T0 + timedelta(seconds=60)
+    assert s.next_due_at == T0 + 60 * S
 
 
 def test_fail_while_down_does_not_flip_again() -> None:
@@ -43,20 +42,20 @@ def test_complete_after_down_is_a_recovery() -> None:
 
 
 def test_run_then_complete_carries_duration_and_run_keeps_deadline() -> None:
-    due = T0 + timedelta(seconds=10)
+    due = T0 + 10 * S
     s = state(status="up", next_due_at=due, miss_at=due)
     apply_ping(s, "run", T0)
     assert s.next_due_at == due and s.last_run_at == T0
-    effect = apply_ping(s, "complete", T0 + timedelta(milliseconds=2500))
+    effect = apply_ping(s, "complete", T0 + 2_500_000)
     assert effect.duration_ms == 2500
     assert s.last_run_at is None
     # A second complete has no run to pair with.
-    assert apply_ping(s, "complete", T0 + timedelta(seconds=3)).duration_ms is None
+    assert apply_ping(s, "complete", T0 + 3 * S).duration_ms is None
 
 
 def test_paused_heartbeat_changes_nothing() -> None:
     s = state(enabled=False, status="up", next_due_at=T0)
-    effect = apply_ping(s, "fail", T0 + timedelta(seconds=5))
+    effect = apply_ping(s, "fail", T0 + 5 * S)
     assert (s.status, s.next_due_at, s.last_ping_at, s.dirty) == ("up", T0, None, False)
     assert effect.flip is None
     assert s.effective_status(T0) == "paused"
@@ -64,5 +63,5 @@ def test_paused_heartbeat_changes_nothing() -> None:
 
 def test_effective_status_is_late_past_due_until_detector_flips() -> None:
     s = state(status="up", next_due_at=T0)
-    assert s.effective_status(T0 - timedelta(microseconds=1)) == "up"
+    assert s.effective_status(T0 - 1) == "up"
     assert s.effective_status(T0) == "late"
