@@ -136,6 +136,25 @@ def dialog_actions(submit: rx.Component) -> rx.Component:
     )
 
 
+def confirm_dialog(open_var: rx.Var[bool], on_open_change: Any, title: Any, body: Any, label: str,
+                   on_confirm: Any, confirm_id: str) -> rx.Component:
+    """Asks before a destructive action: Cancel, or a red ``label`` button that runs ``on_confirm``."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(body, size="2"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.button(label, color_scheme="red", on_click=on_confirm, id=confirm_id),
+                spacing="3", justify="end", margin_top="16px",
+            ),
+            max_width="440px",
+        ),
+        open=open_var,
+        on_open_change=on_open_change,
+    )
+
+
 def form_dialog(
     title: str,
     *fields: rx.Component,

@@ -18,6 +18,7 @@ from dashboard.components.humanize import (
     relative_text,
 )
 from dashboard.components.layout import (
+    confirm_dialog,
     copy_button,
     empty_state,
     live_poller,
@@ -684,22 +685,11 @@ def _stats() -> rx.Component:
 
 
 def _delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.text("Delete ", HeartbeatState.name, "?")),
-            rx.alert_dialog.description(
-                "Its check-in URL stops working (404) and its events and statistics are deleted. "
-                "This cannot be undone.", size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button("Delete", color_scheme="red", on_click=HeartbeatState.confirm_delete,
-                          id="confirm-delete-heartbeat"),
-                spacing="3", justify="end", margin_top="16px",
-            ),
-            max_width="440px",
-        ),
-        open=HeartbeatState.delete_open,
-        on_open_change=HeartbeatState.set_delete_open,
+    return confirm_dialog(
+        HeartbeatState.delete_open, HeartbeatState.set_delete_open,
+        rx.text("Delete ", HeartbeatState.name, "?"),
+        "Its check-in URL stops working (404) and its events and statistics are deleted. This cannot be undone.",
+        "Delete", HeartbeatState.confirm_delete, "confirm-delete-heartbeat",
     )
 
 

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from dashboard.alert_schemas import ChannelCreate, ChannelUpdate
 from dashboard.components.humanize import exact_text, relative_text
-from dashboard.components.layout import dialog_actions, empty_state, field_error, live_poller, page_shell, relative_time
+from dashboard.components.layout import confirm_dialog, dialog_actions, empty_state, field_error, live_poller, page_shell, relative_time
 from dashboard.config import get_settings
 from dashboard.core.alerts import channels as core_channels
 from dashboard.core.alerts import log as core_log
@@ -688,20 +688,11 @@ def _attach_dialog() -> rx.Component:
 
 
 def _delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete ", NotificationsState.confirm_name, "?"),
-            rx.alert_dialog.description("Its attachments and its notification log are deleted too.", size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button("Delete", color_scheme="red", on_click=NotificationsState.confirm_delete,
-                          id="channel-delete-confirm"),
-                spacing="3", justify="end", margin_top="16px",
-            ),
-            max_width="440px",
-        ),
-        open=NotificationsState.confirm_open,
-        on_open_change=NotificationsState.set_confirm_open,
+    return confirm_dialog(
+        NotificationsState.confirm_open, NotificationsState.set_confirm_open,
+        rx.text("Delete ", NotificationsState.confirm_name, "?"),
+        "Its attachments and its notification log are deleted too.",
+        "Delete", NotificationsState.confirm_delete, "channel-delete-confirm",
     )
 
 

@@ -11,7 +11,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from dashboard.components.humanize import duration_text, exact_text, relative_text
-from dashboard.components.layout import empty_state, field_error, form_dialog, live_poller, page_shell, relative_time
+from dashboard.components.layout import confirm_dialog, empty_state, field_error, form_dialog, live_poller, page_shell, relative_time
 from dashboard.components.status_badge import status_badge
 from dashboard.core import heartbeats, services
 from dashboard.core.errors import DomainError, NotFound
@@ -470,24 +470,6 @@ def _bulk_bar() -> rx.Component:
     )
 
 
-def _confirm(open_var: rx.Var[bool], on_open_change: Any, title: Any, body: Any, action_label: str,
-             on_confirm: Any, confirm_id: str) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(body, size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button(action_label, color_scheme="red", on_click=on_confirm, id=confirm_id),
-                spacing="3", justify="end", margin_top="16px",
-            ),
-            max_width="440px",
-        ),
-        open=open_var,
-        on_open_change=on_open_change,
-    )
-
-
 def _service_dialog() -> rx.Component:
     return form_dialog(
         "Edit service",
@@ -575,16 +557,16 @@ def service_page() -> rx.Component:
         ),
         heartbeat_dialog(after_save=ServiceState.refresh),
         _service_dialog(),
-        _confirm(ServiceState.delete_open, ServiceState.set_delete_open,
+        confirm_dialog(ServiceState.delete_open, ServiceState.set_delete_open,
                  rx.text("Delete ", ServiceState.delete_target_name, "?"),
                  "Its check-in URL stops working (404) and its events and statistics are deleted. This cannot be undone.",
                  "Delete", ServiceState.confirm_delete, "confirm-delete"),
-        _confirm(ServiceState.bulk_delete_open, ServiceState.set_bulk_delete_open,
+        confirm_dialog(ServiceState.bulk_delete_open, ServiceState.set_bulk_delete_open,
                  rx.text("Delete ", ServiceState.selected_count, " heartbeats?"),
                  "Their check-in URLs stop working (404) and their events and statistics are deleted. "
                  "This cannot be undone.",
                  "Delete them", ServiceState.confirm_bulk_delete, "confirm-bulk-delete"),
-        _confirm(ServiceState.service_delete_open, ServiceState.set_service_delete_open,
+        confirm_dialog(ServiceState.service_delete_open, ServiceState.set_service_delete_open,
                  rx.text("Delete the service ", ServiceState.service_name, "?"),
                  rx.text("Its ", ServiceState.total, " heartbeats, their events and statistics are deleted too. "
                          "This cannot be undone."),

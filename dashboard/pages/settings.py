@@ -11,6 +11,7 @@ import reflex as rx
 from dashboard.components.humanize import exact_text, relative_text
 from dashboard.components.layout import (
     NOTIFICATIONS_ROUTE,
+    confirm_dialog,
     copy_button,
     dialog_actions,
     field_error,
@@ -218,24 +219,6 @@ class SettingsState(AuthState):
 # --- components ------------------------------------------------------------------
 
 
-def _confirm(open_var: Any, on_open_change: Any, title: Any, body: str, label: str, on_confirm: Any,
-             confirm_id: str) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(body, size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button(label, color_scheme="red", on_click=on_confirm, id=confirm_id),
-                spacing="3", justify="end", margin_top="16px",
-            ),
-            max_width="440px",
-        ),
-        open=open_var,
-        on_open_change=on_open_change,
-    )
-
-
 def _key_row(key: KeyRow) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.text(key.name, weight="medium")),
@@ -432,11 +415,11 @@ def settings_page() -> rx.Component:
         _notifications_section(),
         _key_dialog(),
         _user_dialog(),
-        _confirm(SettingsState.confirm_user_open, SettingsState.set_confirm_user_open,
+        confirm_dialog(SettingsState.confirm_user_open, SettingsState.set_confirm_user_open,
                  rx.text("Delete ", SettingsState.confirm_user_email, "?"),
                  "They are logged out everywhere and can no longer log in.", "Delete user",
                  SettingsState.confirm_delete_user, "confirm-delete-user"),
-        _confirm(SettingsState.confirm_key_open, SettingsState.set_confirm_key_open,
+        confirm_dialog(SettingsState.confirm_key_open, SettingsState.set_confirm_key_open,
                  rx.text("Revoke ", SettingsState.confirm_key_name, "?"),
                  "Requests with this key are refused from now on. This cannot be undone.", "Revoke key",
                  SettingsState.confirm_revoke, "confirm-revoke"),
