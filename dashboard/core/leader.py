@@ -35,10 +35,6 @@ class Leadership:
         # they share the one leader connection: one caller at a time.
         self._guard = threading.RLock()
 
-    @property
-    def is_leader(self) -> bool:
-        return self._file is not None or self._connection is not None
-
     def try_acquire(self) -> bool:
         """Become the leader if nobody is; cheap to call on every tick."""
         with self._guard:

@@ -58,7 +58,6 @@ class PingWriter:
         self._thread: threading.Thread | None = None
         self._connection: Connection | None = None
         self.batches_written = 0
-        self.pings_written = 0
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -128,7 +127,6 @@ class PingWriter:
             if not batch:
                 continue
             self.batches_written += 1
-            self.pings_written += sum(1 for r in results if not isinstance(r, Exception))
             _settle(batch, results)
         self._drop_connection(invalidate=False)
 
