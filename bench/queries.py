@@ -72,7 +72,7 @@ def measure(events: int, *, runs: int = RUNS, over_http: bool = False) -> dict[s
         def stats_call() -> None:
             with Session(engine) as session:
                 buckets = heartbeat_statistics(session, heartbeat_id, now=end, interval="1h", start=end - SPAN, end=end)
-            assert sum(b.tick_count + b.run_count + b.complete_count + b.fail_count for b in buckets) == events
+            assert sum(b.tick_count + b.run_count + b.complete_count + b.failure_count for b in buckets) == events
 
         def newest_call() -> None:
             with Session(engine) as session:

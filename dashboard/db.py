@@ -137,7 +137,7 @@ def write_lock(engine: Engine) -> ProcessWriteLock | _NoLock:
         return lock
 
 
-def writer(engine: Engine) -> Engine:
+def write_engine(engine: Engine) -> Engine:
     """The same engine, but transactions start as writers (BEGIN IMMEDIATE on SQLite)."""
     return engine.execution_options(**{IMMEDIATE_OPTION: True})
 
@@ -150,7 +150,7 @@ def session_scope(engine: Engine | None = None, *, write: bool = False) -> Itera
     with the ping writer instead of failing on a stale snapshot.
     """
     bind = engine or get_engine()
-    with Session(writer(bind) if write else bind, expire_on_commit=False) as session:
+    with Session(write_engine(bind) if write else bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -6,6 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+# Stored times are integer microseconds since the epoch; these convert durations.
+MILLISECOND = 1_000
+SECOND = 1_000_000
+MINUTE = 60 * SECOND
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

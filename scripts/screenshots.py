@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from dashboard.core import apikeys, detector, heartbeats, services, users  # noqa: E402
+from dashboard.core.contracts import HeartbeatCreate, ServiceCreate  # noqa: E402
 from dashboard.core.ingest import PingRequest, apply_pings  # noqa: E402
-from dashboard.db import build_engine, session_scope, write_lock, writer  # noqa: E402
+from dashboard.db import build_engine, session_scope, write_engine, write_lock  # noqa: E402
 from dashboard.migrate import upgrade_database  # noqa: E402
-from dashboard.schemas import HeartbeatCreate, ServiceCreate  # noqa: E402
 from dashboard.timeutil import utcnow  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -39,7 +39,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 def _ping(engine: Engine, heartbeat_id: str, result: str, at: datetime, message: str = "") -> None:
     request = PingRequest(heartbeat_id, result, message=message, method="GET", source_ip="10.0.4.17",
                           user_agent="curl/8.5.0")
-    with write_lock(engine), writer(engine).begin() as conn:
+    with write_lock(engine), write_engine(engine).begin() as conn:
         apply_pings(conn, [request], at)
 
 

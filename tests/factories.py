@@ -16,13 +16,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.core.apikeys import create_api_key
-from dashboard.core.ingest import UPSERT_ROLLUP
+from dashboard.core.recording import UPSERT_ROLLUP
 from dashboard.core.sql import executemany
 from dashboard.db import session_scope
 from dashboard.models import Heartbeat, Service
-from dashboard.timeutil import to_micros, utcnow
-
-HOUR_MICROS = 3_600_000_000
+from dashboard.timeutil import HOUR, to_micros, utcnow
 
 
 def make_service(engine: Engine, name: str = "payments", **fields: Any) -> Service:
@@ -58,7 +56,7 @@ def add_events(
     for result, received_at, *rest in events:
         duration_ms = rest[0] if rest else None
         micros = to_micros(received_at)
-        hour = micros - micros % HOUR_MICROS
+        hour = micros - micros % HOUR
         rows.append(
             {
                 "heartbeat_id": heartbeat_id,

@@ -12,27 +12,25 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
-from dashboard.alert_schemas import (
+from dashboard.api.auth import EngineDep
+from dashboard.api.docs import errors, optional
+from dashboard.api.schemas import (
     AlertingPublic,
-    AlertingUpdate,
     AttemptPublic,
-    ChannelCreate,
-    ChannelLinkIn,
     ChannelLinkPublic,
     ChannelPublic,
-    ChannelUpdate,
     DeliveryPage,
     DeliveryPublic,
     DeliveryStatus,
     RoutedChannel,
     SendTestResult,
 )
-from dashboard.api.auth import EngineDep
-from dashboard.api.docs import errors, optional
 from dashboard.config import get_settings
-from dashboard.core.alerts import channels, log
+from dashboard.core import heartbeats
+from dashboard.core.alerts import channels, history
 from dashboard.core.alerts.delivery import send_test
 from dashboard.core.alerts.senders import SendOptions
+from dashboard.core.contracts import AlertingUpdate, ChannelCreate, ChannelLinkIn, ChannelUpdate
 from dashboard.core.paging import MAX_PAGE
 from dashboard.db import session_scope
 from dashboard.models import Channel
@@ -61,7 +59,7 @@ def _public_with(channel: Channel, links: list[channels.LinkView]) -> ChannelPub
     )
 
 
-def _delivery_public(view: log.DeliveryView) -> DeliveryPublic:
+def _delivery_public(view: history.DeliveryView) -> DeliveryPublic:
     return DeliveryPublic(
         id=view.id, kind=view.kind, status=view.status, channel_id=view.channel_id,  # type: ignore[arg-type]
         channel_name=view.channel_name, heartbeat_id=view.heartbeat_id, heartbeat_name=view.heartbeat_name,
@@ -189,7 +187,7 @@ def get_alerting(heartbeat_id: str, engine: EngineDep) -> AlertingPublic:
 )
 def put_alerting(heartbeat_id: str, body: AlertingUpdate, engine: EngineDep) -> AlertingPublic:
     with session_scope(engine, write=True) as session:
-        channels.set_alert_threshold(session, heartbeat_id, body.alert_threshold)
+        heartbeats.set_alert_threshold(session, heartbeat_id, body.alert_threshold)
         return _alerting(session, heartbeat_id)
 
 
@@ -199,10 +197,10 @@ def put_alerting(heartbeat_id: str, body: AlertingUpdate, engine: EngineDep) -> 
     responses=errors(404, 422),
 )
 def heartbeat_deliveries(
-    heartbeat_id: str, engine: EngineDep, limit: Annotated[int, Query(ge=1, le=log.MAX_LIMIT)] = 50
+    heartbeat_id: str, engine: EngineDep, limit: Annotated[int, Query(ge=1, le=history.MAX_LIMIT)] = 50
 ) -> list[DeliveryPublic]:
     with Session(engine) as session:
-        return [_delivery_public(view) for view in log.heartbeat_deliveries(session, heartbeat_id, limit=limit)]
+        return [_delivery_public(view) for view in history.heartbeat_deliveries(session, heartbeat_id, limit=limit)]
 
 
 # --- the notifications log --------------------------------------------------------
@@ -220,10 +218,10 @@ def list_deliveries(
     heartbeat_id: Annotated[str | None, Query(json_schema_extra=_ABSENT_OR_VALUE)] = None,
     channel_id: Annotated[str | None, Query(json_schema_extra=_ABSENT_OR_VALUE)] = None,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-    limit: Annotated[int, Query(ge=1, le=log.MAX_LIMIT)] = 50,
+    limit: Annotated[int, Query(ge=1, le=history.MAX_LIMIT)] = 50,
 ) -> DeliveryPage:
     with Session(engine) as session:
-        found = log.list_deliveries(session, status=status, heartbeat_id=heartbeat_id, channel_id=channel_id,
+        found = history.list_deliveries(session, status=status, heartbeat_id=heartbeat_id, channel_id=channel_id,
                                     page=page, limit=limit)
     return DeliveryPage(items=[_delivery_public(view) for view in found.items], page=found.page,
                         limit=found.limit, total=found.total)

@@ -22,8 +22,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dashboard.api.schemas import ErrorBody
+from dashboard.core.contracts import METHOD_PATTERN, NAME_PATTERN, TEXT_PATTERN
 from dashboard.core.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
-from dashboard.schemas import METHOD_PATTERN, NAME_PATTERN, TEXT_PATTERN, ErrorBody
 
 log = logging.getLogger(__name__)
 

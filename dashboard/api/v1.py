@@ -21,27 +21,23 @@ from dashboard.api import channels
 from dashboard.api.auth import EngineDep, authenticate
 from dashboard.api.docs import OPTIONAL_TIMESTAMP, errors, optional
 from dashboard.api.errors import install_error_handlers
-from dashboard.core import apikeys, events, heartbeats, services, stats
-from dashboard.core.errors import Invalid
-from dashboard.core.paging import MAX_PAGE
-from dashboard.db import session_scope
-from dashboard.schemas import (
-    ApiKeyCreate,
+from dashboard.api.schemas import (
     ApiKeyCreated,
     ApiKeyPublic,
     BulkDeleteResult,
     EventPublic,
     Health,
-    HeartbeatCreate,
     HeartbeatPage,
     HeartbeatPublic,
-    HeartbeatUpdate,
-    ServiceCreate,
     ServicePage,
     ServicePublic,
-    ServiceUpdate,
     StatisticBucket,
 )
+from dashboard.core import apikeys, events, heartbeats, services, stats
+from dashboard.core.contracts import ApiKeyCreate, HeartbeatCreate, HeartbeatUpdate, ServiceCreate, ServiceUpdate
+from dashboard.core.errors import Invalid
+from dashboard.core.paging import MAX_PAGE
+from dashboard.db import session_scope
 from dashboard.timeutil import parse_timestamp, utcnow
 
 DESCRIPTION = """\
@@ -310,7 +306,7 @@ def statistics(
             tick_count=b.tick_count,
             run_count=b.run_count,
             complete_count=b.complete_count,
-            fail_count=b.fail_count,
+            fail_count=b.failure_count,
             miss_count=b.miss_count,
             uptime_ratio=b.uptime_ratio,
             avg_duration_ms=b.avg_duration_ms,

@@ -61,7 +61,7 @@ def events_figure(buckets: Sequence[Bucket], interval: str) -> go.Figure:
     traces = [
         ("tick", "Tick", [b.tick_count for b in buckets]),
         ("complete", "Complete", [b.complete_count for b in buckets]),
-        ("fail", "Fail", [b.fail_count - b.miss_count for b in buckets]),
+        ("fail", "Fail", [b.fail_count for b in buckets]),
         ("miss", "Miss", [b.miss_count for b in buckets]),
     ]
     figure = go.Figure()
@@ -101,7 +101,7 @@ def durations_figure(buckets: Sequence[Bucket], interval: str) -> go.Figure:
 def overall_uptime(buckets: Sequence[Bucket]) -> float | None:
     """(tick + complete) / (tick + complete + fail + miss) over all buckets; None with no data."""
     good = sum(b.tick_count + b.complete_count for b in buckets)
-    bad = sum(b.fail_count for b in buckets)  # fail_count already includes misses
+    bad = sum(b.failure_count for b in buckets)
     return good / (good + bad) if good + bad else None
 
 

@@ -21,14 +21,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.core.counters import add_counters
-from dashboard.core.ingest import RollupAccumulator, insert_flips
+from dashboard.core.recording import RollupAccumulator, insert_flips
 from dashboard.core.sql import executemany
-from dashboard.db import write_lock
-from dashboard.db import writer as write_engine
+from dashboard.db import write_engine, write_lock
 from dashboard.models import STATUS_DOWN
-from dashboard.timeutil import to_micros
+from dashboard.timeutil import SECOND, to_micros
 
-SECOND = 1_000_000
 # How many due heartbeats one transaction handles; the pass loops until none is due.
 CLAIM_BATCH = 2000
 

@@ -53,3 +53,32 @@ def list_events(
             or_(received_at > after, and_(received_at == after, event_id > after_id)),
         )
     return list(session.exec(query.order_by(received_at, event_id).limit(limit)))
+
+
+def events_before(
+    session: Session,
+    heartbeat_id: str,
+    *,
+    before: datetime,
+    before_id: int,
+    limit: int = 50,
+) -> list[Event]:
+    """Up to ``limit`` events strictly older than (before, before_id), newest first.
+
+    The backward twin of ``list_events``' forward paging, for the feed's
+    "load older" button; same index, same tie-breaking on ``id``.
+    """
+    heartbeat = get_heartbeat(session, heartbeat_id)
+    received_at, event_id = col(Event.received_at), col(Event.id)
+    query = (
+        select(Event)
+        .where(
+            col(Event.heartbeat_id) == heartbeat.id,
+            received_at <= before,
+            or_(received_at < before, and_(received_at == before, event_id < before_id)),
+        )
+        .order_by(received_at.desc(), event_id.desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+

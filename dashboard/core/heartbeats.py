@@ -20,13 +20,13 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from dashboard.core.contracts import MAX_ALERT_THRESHOLD, HeartbeatCreate, HeartbeatUpdate
 from dashboard.core.errors import Conflict, Invalid, NotFound
 from dashboard.core.ids import parse_id
 from dashboard.core.paging import Page, offset
 from dashboard.core.purge import queue_purge
 from dashboard.core.services import get_service
 from dashboard.models import STATUS_DOWN, STATUS_NEW, STATUS_UP, Heartbeat, Service
-from dashboard.schemas import HeartbeatCreate, HeartbeatUpdate
 
 MAX_LIMIT = 500
 _CHUNK = 500  # ids per IN (...) list, well under every database's parameter limit
@@ -196,6 +196,17 @@ def resume_heartbeat(session: Session, heartbeat_id: str, now: datetime) -> Hear
         _resume(heartbeat, now)
         heartbeat.updated_at = now
         session.flush()
+    return heartbeat
+
+
+def set_alert_threshold(session: Session, heartbeat_id: str, threshold: int) -> Heartbeat:
+    """Alert only once ``threshold`` consecutive fail/miss events happened (1 = on the flip)."""
+    heartbeat = get_heartbeat(session, heartbeat_id, for_update=True)
+    if not 1 <= threshold <= MAX_ALERT_THRESHOLD:
+        raise Invalid("alert_threshold", f"must be between 1 and {MAX_ALERT_THRESHOLD}")
+    heartbeat.alert_threshold = threshold
+    session.add(heartbeat)
+    session.flush()
     return heartbeat
 
 

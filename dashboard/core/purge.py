@@ -15,8 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dashboard.db import write_lock
-from dashboard.db import writer as write_engine
+from dashboard.db import write_engine, write_lock
 from dashboard.models import HeartbeatPurge
 
 BATCH = 5000

@@ -11,8 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from dashboard.db import write_lock
-from dashboard.db import writer as write_engine
+from dashboard.db import write_engine, write_lock
 from dashboard.timeutil import to_micros
 
 BATCH = 5000

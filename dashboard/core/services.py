@@ -15,12 +15,12 @@ from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from dashboard.core.contracts import ServiceCreate, ServiceUpdate
 from dashboard.core.errors import Conflict, NotFound
 from dashboard.core.ids import parse_id
 from dashboard.core.paging import Page, offset
 from dashboard.core.purge import queue_purge
 from dashboard.models import STATUS_LATE, STATUS_PAUSED, STATUS_UP, STATUSES, Heartbeat, Service
-from dashboard.schemas import ServiceCreate, ServiceUpdate
 
 MAX_LIMIT = 500
 

@@ -21,9 +21,8 @@ from sqlmodel import Session
 
 from dashboard.core.errors import Invalid, TooLarge
 from dashboard.core.heartbeats import get_heartbeat
-from dashboard.timeutil import from_micros, to_micros
+from dashboard.timeutil import HOUR, from_micros, to_micros
 
-HOUR_MICROS = 3_600_000_000
 EPOCH = from_micros(0)
 INTERVAL_HOURS = {"1h": 1, "3h": 3, "12h": 12, "1d": 24, "3d": 72, "7d": 168, "30d": 720}
 DEFAULT_SPAN = timedelta(hours=24)
@@ -44,7 +43,8 @@ _BUCKET_SUMS = text(
 class Bucket:
     """Counts for [start, start + width).
 
-    ``fail_count`` includes misses (``miss_count`` also gives them alone).
+    ``fail_count`` counts ``fail`` events and ``miss_count`` the detector's
+    misses; ``failure_count`` is both, which is what the API calls ``fail_count``.
     ``uptime_ratio`` is the good share of the results that say whether the job
     is healthy: (tick + complete) / (tick + complete + fail + miss), None when
     the bucket has none of those (``run`` alone says nothing either way).
@@ -61,6 +61,11 @@ class Bucket:
     uptime_ratio: float | None = None
     avg_duration_ms: float | None = None
 
+    @property
+    def failure_count(self) -> int:
+        """Every failure, reported or detected."""
+        return self.fail_count + self.miss_count
+
 
 def _bucket(start_micros: int, sums: tuple[int, ...]) -> Bucket:
     tick, run, complete, fail, miss, duration_total, duration_count = sums
@@ -70,7 +75,7 @@ def _bucket(start_micros: int, sums: tuple[int, ...]) -> Bucket:
         tick_count=tick,
         run_count=run,
         complete_count=complete,
-        fail_count=fail + miss,
+        fail_count=fail,
         miss_count=miss,
         uptime_ratio=good / (good + bad) if good + bad else None,
         avg_duration_ms=duration_total / duration_count if duration_count else None,
@@ -89,7 +94,7 @@ def bucket_range(interval: str, start: datetime, end: datetime) -> tuple[int, in
     start_micros, end_micros = to_micros(start), to_micros(end)
     if start_micros >= end_micros:
         raise Invalid("start_date", "must be before end_date")
-    width = hours * HOUR_MICROS
+    width = hours * HOUR
     first = start_micros // width * width
     last = (end_micros - 1) // width * width
     if first < 0:

@@ -24,8 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from dashboard.core.counters import add_counters
 from dashboard.core.ingest import PingOutcome, PingRequest, apply_pings
-from dashboard.db import write_lock
-from dashboard.db import writer as write_engine
+from dashboard.db import write_engine, write_lock
 from dashboard.timeutil import utcnow
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from dashboard.components.humanize import UNITS
+from dashboard.core.contracts import MAX_SECONDS, MIN_INTERVAL, HeartbeatCreate, HeartbeatUpdate
 from dashboard.core.errors import Conflict, DomainError, Invalid
 from dashboard.models import ALLOWED_METHODS
-from dashboard.schemas import MAX_SECONDS, MIN_INTERVAL, HeartbeatCreate, HeartbeatUpdate
 
 HEARTBEAT_FIELDS = ("name", "interval", "grace", "methods", "service_id")
 

@@ -29,8 +29,8 @@ from dashboard.components.status_badge import result_badge, status_badge
 from dashboard.config import get_settings
 from dashboard.core import events as core_events
 from dashboard.core import heartbeats, services, stats
-from dashboard.core.dashboard_queries import events_before
 from dashboard.core.errors import DomainError, NotFound
+from dashboard.core.events import events_before
 from dashboard.db import session_scope
 from dashboard.models import Event
 from dashboard.pages.heartbeat_form import HeartbeatFormState, heartbeat_dialog
@@ -220,7 +220,7 @@ def load_stats(heartbeat_id: str, interval: str, start: datetime, end: datetime,
         durations=charts.durations_figure(buckets, interval) if charts.has_durations(buckets) else None,
         uptime_text=percent_text(charts.overall_uptime(buckets)),
         checkins=sum(b.tick_count + b.complete_count for b in buckets),
-        failures=sum(b.fail_count - b.miss_count for b in buckets),
+        failures=sum(b.fail_count for b in buckets),
         misses=sum(b.miss_count for b in buckets),
     )
 

@@ -10,8 +10,8 @@ import reflex as rx
 from dashboard.components.humanize import UNITS, split_seconds
 from dashboard.components.layout import dialog_actions, field_error
 from dashboard.core import heartbeats
-from dashboard.core.dashboard_queries import service_names
 from dashboard.core.errors import DomainError, NotFound
+from dashboard.core.overview import service_names
 from dashboard.db import session_scope
 from dashboard.models import ALLOWED_METHODS, DEFAULT_METHODS
 from dashboard.pages.forms import domain_errors, heartbeat_input, heartbeat_update_input

@@ -18,14 +18,15 @@ from typing import Any
 import reflex as rx
 from pydantic import ValidationError
 
-from dashboard.alert_schemas import ChannelCreate, ChannelUpdate
 from dashboard.components.humanize import exact_text, relative_text
 from dashboard.components.layout import confirm_dialog, dialog_actions, empty_state, field_error, live_poller, page_shell, relative_time
 from dashboard.config import get_settings
+from dashboard.core import heartbeats
 from dashboard.core.alerts import channels as core_channels
-from dashboard.core.alerts import log as core_log
+from dashboard.core.alerts import history as alert_history
 from dashboard.core.alerts.delivery import send_test
 from dashboard.core.alerts.senders import SendOptions
+from dashboard.core.contracts import ChannelCreate, ChannelUpdate
 from dashboard.core.errors import DomainError, Invalid, NotFound
 from dashboard.db import get_engine, session_scope
 from dashboard.models import Heartbeat, Service
@@ -139,7 +140,7 @@ def target_options() -> list[TargetOption]:
     return options
 
 
-def delivery_row(view: core_log.DeliveryView, now: datetime) -> DeliveryRow:
+def delivery_row(view: alert_history.DeliveryView, now: datetime) -> DeliveryRow:
     lines = [
         f"#{a.attempt} {exact_text(a.started_at)}: "
         + ("ok" if a.ok else "failed")
@@ -163,7 +164,7 @@ def delivery_row(view: core_log.DeliveryView, now: datetime) -> DeliveryRow:
 
 def delivery_rows(status: str, now: datetime) -> list[DeliveryRow]:
     with session_scope() as session:
-        page = core_log.list_deliveries(session, status=None if status == "all" else status, limit=LOG_LIMIT)
+        page = alert_history.list_deliveries(session, status=None if status == "all" else status, limit=LOG_LIMIT)
     return [delivery_row(view, now) for view in page.items]
 
 
@@ -787,7 +788,7 @@ class RoutedRow:
 def heartbeat_alerting(heartbeat_id: str, now: datetime) -> tuple[int, list[RoutedRow], list[DeliveryRow]]:
     with session_scope() as session:
         heartbeat, routed = core_channels.channels_for_heartbeat(session, heartbeat_id)
-        views = core_log.heartbeat_deliveries(session, heartbeat.id, limit=20)
+        views = alert_history.heartbeat_deliveries(session, heartbeat.id, limit=20)
     rows = [RoutedRow(r.channel.name, r.channel.kind, r.via) for r in routed]
     return heartbeat.alert_threshold, rows, [delivery_row(view, now) for view in views]
 
@@ -797,7 +798,7 @@ def save_threshold(heartbeat_id: str, raw: str) -> str:
         return "a whole number from 1 to 1000"
     try:
         with session_scope(write=True) as session:
-            core_channels.set_alert_threshold(session, heartbeat_id, int(raw))
+            heartbeats.set_alert_threshold(session, heartbeat_id, int(raw))
     except Invalid as exc:
         return exc.reason
     return ""

@@ -21,12 +21,12 @@ from dashboard.components.layout import (
 )
 from dashboard.components.status_badge import status_badge
 from dashboard.core import services
-from dashboard.core.dashboard_queries import Overview, overview
+from dashboard.core.contracts import ServiceCreate
 from dashboard.core.errors import DomainError
+from dashboard.core.overview import Overview, overview
 from dashboard.db import session_scope
 from dashboard.pages.forms import domain_errors, validation_errors
 from dashboard.pages.service import StatusCount, status_chips
-from dashboard.schemas import ServiceCreate
 from dashboard.state import AuthState, in_thread
 from dashboard.styles import STATUS_COLORS
 from dashboard.timeutil import utcnow

@@ -14,12 +14,12 @@ from dashboard.components.humanize import duration_text, exact_text, relative_te
 from dashboard.components.layout import confirm_dialog, empty_state, field_error, form_dialog, live_poller, page_shell, relative_time
 from dashboard.components.status_badge import status_badge
 from dashboard.core import heartbeats, services
+from dashboard.core.contracts import ServiceUpdate
 from dashboard.core.errors import DomainError, NotFound
 from dashboard.db import session_scope
 from dashboard.models import Heartbeat
 from dashboard.pages.forms import domain_errors, validation_errors
 from dashboard.pages.heartbeat_form import HeartbeatFormState, heartbeat_dialog
-from dashboard.schemas import ServiceUpdate
 from dashboard.state import AuthState, in_thread
 from dashboard.styles import STATUS_COLORS
 from dashboard.timeutil import utcnow

@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from dashboard.alert_schemas import ChannelCreate
 from dashboard.core.alerts import channels
+from dashboard.core.contracts import ChannelCreate
 from dashboard.core.ingest import PingRequest, apply_pings
-from dashboard.db import session_scope
-from dashboard.db import writer as write_engine
+from dashboard.db import session_scope, write_engine
 from dashboard.models import Channel
 from tests.alerts.receivers import HangingReceiver, HttpReceiver, SmtpReceiver
 

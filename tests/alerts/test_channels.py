@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from dashboard.alert_schemas import ChannelUpdate
 from dashboard.core.alerts import channels
+from dashboard.core.contracts import ChannelUpdate
 from dashboard.core.errors import Conflict, Invalid, NotFound
 from dashboard.db import session_scope
 from tests.alerts.conftest import attach, make_channel

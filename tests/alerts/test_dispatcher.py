@@ -10,8 +10,7 @@ from sqlalchemy import text
 
 from dashboard.core import detector
 from dashboard.core.alerts.dispatcher import dispatch_pass, renotify_pass
-from dashboard.db import session_scope
-from dashboard.db import writer as write_engine
+from dashboard.db import session_scope, write_engine
 from dashboard.models import Heartbeat
 from tests.alerts.conftest import PUBLIC_URL, attach, deliveries, make_channel, ping_at, rows
 

@@ -14,7 +14,8 @@ from pydantic import TypeAdapter
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
-from dashboard import alert_schemas, schemas
+from dashboard.api import schemas
+from dashboard.core import contracts
 from tests.factories import make_heartbeat, make_service
 
 UNKNOWN = "0b0b0b0b-0000-4000-8000-000000000000"
@@ -128,7 +129,7 @@ def test_every_operation_documents_its_errors_with_the_error_body(anon: TestClie
 
 def _model(ref: str) -> Any:
     name = ref.rsplit("/", 1)[1]
-    return getattr(schemas, name, None) or getattr(alert_schemas, name)
+    return getattr(contracts, name, None) or getattr(schemas, name)
 
 
 def _validator(document: dict[str, Any], schema: dict[str, Any]) -> TypeAdapter[Any]:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from dashboard import db
 from dashboard.core import detector
 from dashboard.core.ingest import PingRequest, apply_pings
-from dashboard.db import writer as write_engine
+from dashboard.db import write_engine
 from dashboard.models import Heartbeat
 from dashboard.timeutil import from_micros
 

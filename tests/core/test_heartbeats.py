@@ -9,10 +9,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from dashboard.core import heartbeats, purge
+from dashboard.core.contracts import HeartbeatCreate, HeartbeatUpdate
 from dashboard.core.errors import Conflict, Invalid, NotFound
 from dashboard.db import session_scope
 from dashboard.models import Heartbeat
-from dashboard.schemas import HeartbeatCreate, HeartbeatUpdate
 from tests.factories import add_events, make_heartbeat, make_service
 
 MIN = timedelta(minutes=1)
@@ -262,9 +262,9 @@ def test_bulk_delete_splits_found_and_not_found(engine: Engine, service_id: str,
 def test_an_interval_change_after_a_resume_counts_from_the_resume(engine, make_heartbeat, now) -> None:
     from datetime import timedelta
 
+    from dashboard.core.contracts import HeartbeatUpdate
     from dashboard.core.heartbeats import pause_heartbeat, resume_heartbeat, update_heartbeat
     from dashboard.db import session_scope
-    from dashboard.schemas import HeartbeatUpdate
     from tests.core.test_detector import ping_at
 
     hb = make_heartbeat(interval=60)

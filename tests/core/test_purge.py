@@ -4,8 +4,7 @@ from sqlalchemy import text
 
 from dashboard.core import heartbeats, purge
 from dashboard.core.ingest import PingRequest, apply_pings
-from dashboard.db import session_scope
-from dashboard.db import writer as write_engine
+from dashboard.db import session_scope, write_engine
 
 
 def count(engine, sql: str) -> int:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from sqlalchemy import text
 
 from dashboard.core import retention
 from dashboard.core.ingest import PingRequest, apply_pings
-from dashboard.db import writer as write_engine
+from dashboard.db import write_engine
 
 
 def test_it_prunes_old_events_in_batches_and_keeps_rollups(engine, make_heartbeat, now) -> None:

@@ -9,9 +9,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from dashboard.core import purge, services
+from dashboard.core.contracts import ServiceCreate, ServiceUpdate
 from dashboard.core.errors import Conflict, NotFound
 from dashboard.db import session_scope
-from dashboard.schemas import ServiceCreate, ServiceUpdate
 from tests.factories import add_events, make_heartbeat, make_service
 
 

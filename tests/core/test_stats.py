@@ -70,7 +70,7 @@ def test_buckets_sum_their_hours_and_empty_ones_are_zero(engine: Engine) -> None
     assert [b.start for b in buckets] == [at(2, 3), at(2, 6)]
     first, second = buckets
     assert (first.tick_count, first.run_count, first.complete_count) == (2, 1, 1)
-    assert (first.fail_count, first.miss_count) == (2, 1)  # the fail and the miss
+    assert (first.fail_count, first.miss_count, first.failure_count) == (1, 1, 2)  # the fail and the miss
     assert first.uptime_ratio == pytest.approx(3 / 5)
     assert first.avg_duration_ms == pytest.approx(2000)
     assert second == stats.Bucket(start=at(2, 6))

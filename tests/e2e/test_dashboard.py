@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 from sqlalchemy.engine import Engine
 
 from dashboard.core import heartbeats, services, users
+from dashboard.core.contracts import HeartbeatCreate, ServiceCreate
 from dashboard.db import session_scope
-from dashboard.schemas import HeartbeatCreate, ServiceCreate
 from dashboard.timeutil import utcnow
 from tests.e2e.helpers import EMAIL, PASSWORD, ensure_admin, log_in
 from tests.live_server import LiveServer

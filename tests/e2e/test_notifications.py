@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.core import heartbeats, services
+from dashboard.core.contracts import HeartbeatCreate, ServiceCreate
 from dashboard.db import session_scope
-from dashboard.schemas import HeartbeatCreate, ServiceCreate
 from dashboard.timeutil import utcnow
 from tests.alerts.receivers import HttpReceiver, free_port
 from tests.e2e.helpers import ensure_admin, log_in

@@ -14,7 +14,7 @@ URL = "http://lubdub.test/ping/6f1c3f0e-8d1e-4d1e-9c47-2f3a4b5c6d7e"
 
 def buckets() -> list[Bucket]:
     return [
-        Bucket(START, tick_count=3, complete_count=1, fail_count=2, miss_count=1, uptime_ratio=4 / 6),
+        Bucket(START, tick_count=3, complete_count=1, fail_count=1, miss_count=1, uptime_ratio=4 / 6),
         Bucket(START + timedelta(hours=1)),
         Bucket(START + timedelta(hours=2), complete_count=2, run_count=2, uptime_ratio=1.0, avg_duration_ms=1500.0),
     ]

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard.core.errors import DomainError
 from dashboard.core.ingest import PingRequest, apply_pings
-from dashboard.db import write_lock, writer
+from dashboard.db import write_engine, write_lock
 from dashboard.pages.heartbeat import FEED_PAGE, FeedItem, HeartbeatState, merge_new, stats_window
 from dashboard.state import AuthState
 from dashboard.timeutil import utcnow
@@ -24,7 +24,7 @@ State = Callable[[type[Any]], Any]
 
 def ping(engine: Engine, heartbeat_id: str, result: str = "tick", message: str = "", at: datetime | None = None) -> None:
     """A check-in exactly as the endpoint records it."""
-    with write_lock(engine), writer(engine).begin() as conn:
+    with write_lock(engine), write_engine(engine).begin() as conn:
         apply_pings(conn, [PingRequest(heartbeat_id, result, message=message, source_ip="10.0.0.9")], at or utcnow())
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from dashboard.core.alerts.dispatcher import dispatch_pass
-from dashboard.db import writer as write_engine
+from dashboard.db import write_engine
 from dashboard.pages.notifications import HeartbeatAlertsState, NotificationsState
 from dashboard.state import AuthState
 from tests.alerts.conftest import ping_at

@@ -5,6 +5,7 @@
 - ``delivery``: claim, send outside any transaction, record, back off; test sends;
 - ``senders``: webhook (signed), email (SMTP), Apprise;
 - ``payloads``: what the messages say;
+- ``history``: deliveries and their attempts, for the notifications log;
 - ``worker``: the background job and its thread pool (``register_alert_jobs``).
 """
 

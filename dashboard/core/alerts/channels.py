@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
-from dashboard.alert_schemas import ChannelCreate, ChannelUpdate
+from dashboard.core.contracts import ChannelCreate, ChannelUpdate
 from dashboard.core.errors import Conflict, Invalid, NotFound
 from dashboard.core.ids import parse_id
 from dashboard.models import Channel, ChannelLink, Heartbeat, Service
@@ -392,16 +392,3 @@ def channels_for_heartbeat(session: Session, heartbeat_id: str) -> tuple[Heartbe
         return heartbeat, []
     channels = session.exec(select(Channel).where(col(Channel.id).in_(list(routes))).order_by(col(Channel.name)))
     return heartbeat, [RoutedChannel(channel, routes[channel.id]) for channel in channels]
-
-
-def set_alert_threshold(session: Session, heartbeat_id: str, threshold: int) -> Heartbeat:
-    canonical = parse_id(heartbeat_id)
-    heartbeat = session.get(Heartbeat, canonical, with_for_update=True) if canonical else None
-    if heartbeat is None:
-        raise NotFound("no heartbeat with this id")
-    if not 1 <= threshold <= 1000:
-        raise Invalid("alert_threshold", "must be between 1 and 1000")
-    heartbeat.alert_threshold = threshold
-    session.add(heartbeat)
-    session.flush()
-    return heartbeat

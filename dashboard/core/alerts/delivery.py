@@ -29,8 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.core.alerts.channels import get_channel, load_config
 from dashboard.core.alerts.payloads import build_test_payload
 from dashboard.core.alerts.senders import SendOptions, SendResult, send
-from dashboard.db import session_scope, write_lock
-from dashboard.db import writer as write_engine
+from dashboard.db import session_scope, write_engine, write_lock
 from dashboard.timeutil import to_micros
 
 # Delay before try n+1 after try n failed: 10 s, 1 min, 5 min, 15 min; five tries in ~21 min.

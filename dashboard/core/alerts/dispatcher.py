@@ -37,8 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.core.alerts.channels import route
 from dashboard.core.alerts.payloads import HeartbeatFacts, build_payload
-from dashboard.db import write_lock
-from dashboard.db import writer as write_engine
+from dashboard.db import write_engine, write_lock
 from dashboard.models import STATUS_DOWN, STATUS_UP
 from dashboard.timeutil import from_micros, to_micros
 

@@ -1,8 +1,7 @@
-"""Read-only queries the dashboard needs beyond what the REST API offers.
+"""The overview: every service with its status counts and its worst heartbeats first.
 
-The overview (every service with its worst heartbeats first) and paging an
-event feed backwards ("load older").  Like the rest of ``core``: functions take
-the caller's session and ``now``, and return plain data.
+What the dashboard's home page and the service picker read.  Like the rest of
+``core``: functions take the caller's session and ``now``, and return plain data.
 """
 
 from __future__ import annotations
@@ -10,13 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from dashboard.core.heartbeats import get_heartbeat
 from dashboard.core.services import status_counts
-from dashboard.models import STATUS_DOWN, STATUS_UP, STATUSES, Event, Heartbeat, Service
+from dashboard.models import STATUS_DOWN, STATUS_UP, STATUSES, Heartbeat, Service
 
 # Worst first: what an operator must look at comes to the top.
 SEVERITY = {"down": 0, "late": 1, "up": 2, "new": 3, "paused": 4}
@@ -133,32 +130,3 @@ def overview(session: Session, now: datetime, *, per_service: int = 8) -> Overvi
 def service_names(session: Session) -> list[tuple[str, str]]:
     """(id, name) of every service, by name: the choices when moving a heartbeat."""
     return [(row[0], row[1]) for row in session.exec(select(Service.id, Service.name).order_by(col(Service.name)))]
-
-
-def events_before(
-    session: Session,
-    heartbeat_id: str,
-    *,
-    before: datetime,
-    before_id: int,
-    limit: int = 50,
-) -> list[Event]:
-    """Up to ``limit`` events strictly older than (before, before_id), newest first.
-
-    The backward twin of ``core.events.list_events``' forward paging, for the
-    feed's "load older" button; same index, same tie-breaking on ``id``.
-    """
-    heartbeat = get_heartbeat(session, heartbeat_id)
-    received_at, event_id = col(Event.received_at), col(Event.id)
-    query = (
-        select(Event)
-        .where(
-            col(Event.heartbeat_id) == heartbeat.id,
-            received_at <= before,
-            or_(received_at < before, and_(received_at == before, event_id < before_id)),
-        )
-        .order_by(received_at.desc(), event_id.desc())
-        .limit(limit)
-    )
-    return list(session.exec(query))
-

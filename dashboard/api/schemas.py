@@ -1,15 +1,9 @@
-"""API in/out models, one family per entity (Create / Update / Public).
+"""What the management API answers: one family of public models per entity.
 
-Inputs are strict: an integer must be a JSON integer and a boolean a JSON
-boolean, so ``"10"`` or ``10.5`` for an interval is a 422, not a silent
-coercion.  Unknown fields are ignored.  The constraints are written so that
-the OpenAPI document states exactly what is accepted (patterns use Python's
-``re``, like the JSON Schema validators that fuzz this API): anything the
-schema allows is accepted, anything it forbids is a 422.
-
-Outputs are built from table rows by ``from_model`` constructors; table models
-are never returned directly.  Timestamps go out as ISO 8601 UTC with a ``Z``
-and always six fractional digits, so a client can pass them back verbatim.
+Built from table rows by ``from_model`` constructors; table models are never
+returned directly.  Timestamps go out as ISO 8601 UTC with a ``Z`` and always
+six fractional digits, so a client can pass them back verbatim.  The request
+bodies are the input records of ``dashboard.core.contracts``.
 """
 
 from __future__ import annotations
@@ -17,100 +11,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    StringConstraints,
-    WithJsonSchema,
-)
+from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 
 from dashboard.config import get_settings
-from dashboard.models import ALLOWED_METHODS, DEFAULT_METHODS, ApiKey, Event, Heartbeat, Service
+from dashboard.core.contracts import ChannelKind, Scope
+from dashboard.models import ApiKey, Event, Heartbeat, Service
 from dashboard.timeutil import isoformat
-
-MAX_SECONDS = 31_536_000  # 365 days
-MIN_INTERVAL = 10
-
-# --- building blocks --------------------------------------------------------------
 
 Timestamp = Annotated[
     datetime,
     PlainSerializer(isoformat, return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-11-02T12:00:00.000000Z"}),
 ]
-
-# NUL is refused everywhere: PostgreSQL cannot store it in text columns.
-NAME_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
-TEXT_PATTERN = r"^[^\x00]*$"
-Name = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=100, pattern=NAME_PATTERN),
-    AfterValidator(str.strip),
-    Field(description="1 to 100 characters, not only whitespace; surrounding whitespace is removed."),
-]
-Description = Annotated[str, StringConstraints(max_length=500, pattern=TEXT_PATTERN)]
-Interval = Annotated[
-    int,
-    Field(ge=MIN_INTERVAL, le=MAX_SECONDS, description="Seconds between expected check-ins (10 s to 365 days)."),
-]
-Grace = Annotated[
-    int,
-    Field(ge=0, le=MAX_SECONDS, description="Extra seconds after `interval` before a late heartbeat is down."),
-]
-# Case-insensitive on the way in; the pattern spells that out for schema readers.
-METHOD_PATTERN = r"^\s*(?:[Gg][Ee][Tt]|[Pp][Oo][Ss][Tt]|[Hh][Ee][Aa][Dd]|[Pp][Uu][Tt])\s*$"
 MethodName = Literal["GET", "POST", "HEAD", "PUT"]
-
-
-def canonical_methods(methods: list[str]) -> list[str]:
-    """Upper-case, de-duplicated, in the fixed order GET, POST, HEAD, PUT."""
-    wanted = {method.strip().upper() for method in methods}
-    return [method for method in ALLOWED_METHODS if method in wanted]
-
-
-Methods = Annotated[
-    list[Annotated[str, StringConstraints(pattern=METHOD_PATTERN)]],
-    Field(min_length=1, max_length=16, description="HTTP methods the check-in URL accepts (any case)."),
-    AfterValidator(canonical_methods),
-]
 Status = Literal["new", "up", "late", "down", "paused"]
-Scope = Literal["read-only", "read-write"]
-
-
-def _optional(**schema_extra: Any) -> Any:
-    """An update field that may be omitted but not sent as null.
-
-    The implicit default None only marks "omitted"; it must not appear in the
-    schema, which would otherwise advertise null as a value.
-    """
-
-    def adjust(schema: dict[str, Any]) -> None:
-        schema.pop("default", None)
-        schema.update(schema_extra)
-
-    return Field(default=None, json_schema_extra=adjust)
-
-
-class _Input(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore", regex_engine="python-re")
 
 
 # --- services ---------------------------------------------------------------------
-
-
-class ServiceCreate(_Input):
-    name: Name
-    description: Description = ""
-
-
-class ServiceUpdate(_Input):
-    """Omitted fields keep their value."""
-
-    name: Name = _optional()
-    description: Description = _optional()
 
 
 class StatusCounts(BaseModel):
@@ -151,26 +68,6 @@ class ServicePage(BaseModel):
 
 
 # --- heartbeats -------------------------------------------------------------------
-
-
-class HeartbeatCreate(_Input):
-    service_id: str = Field(json_schema_extra={"format": "uuid"})
-    name: Name
-    interval: Interval
-    grace: Grace = 0
-    methods: Methods = Field(default_factory=lambda: list(DEFAULT_METHODS))
-    enabled: bool = True
-
-
-class HeartbeatUpdate(_Input):
-    """Omitted fields keep their value."""
-
-    service_id: str = _optional(format="uuid")
-    name: Name = _optional()
-    interval: Interval = _optional()
-    grace: Grace = _optional()
-    methods: Methods = _optional()
-    enabled: bool = _optional()
 
 
 class HeartbeatPublic(BaseModel):
@@ -256,11 +153,6 @@ class StatisticBucket(BaseModel):
 # --- API keys ---------------------------------------------------------------------
 
 
-class ApiKeyCreate(_Input):
-    name: Name
-    scope: Scope = "read-only"
-
-
 class ApiKeyPublic(BaseModel):
     id: str
     name: str
@@ -295,3 +187,81 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+# --- alert channels and deliveries ------------------------------------------------
+
+DeliveryKind = Literal["alert", "recovery", "renotify", "test"]
+DeliveryStatus = Literal["pending", "sending", "delivered", "failed"]
+
+
+class ChannelLinkPublic(BaseModel):
+    service_id: str | None
+    service_name: str | None
+    heartbeat_id: str | None
+    heartbeat_name: str | None
+
+
+class ChannelPublic(BaseModel):
+    id: str
+    name: str
+    kind: ChannelKind
+    config: dict[str, Any] = Field(description="The settings, secrets masked (only their last 4 characters shown).")
+    is_default: bool
+    renotify_minutes: int | None
+    links: list[ChannelLinkPublic]
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class SendTestResult(BaseModel):
+    ok: bool
+    error: str | None = Field(description="Why the send failed, as the receiver or the network said it.")
+    status_code: int | None = Field(description="The HTTP status (webhook) or SMTP reply code, when there was one.")
+    delivery_id: int
+
+
+class AttemptPublic(BaseModel):
+    attempt: int
+    started_at: Timestamp
+    finished_at: Timestamp
+    ok: bool
+    status_code: int | None
+    error: str | None
+
+
+class DeliveryPublic(BaseModel):
+    id: int
+    kind: DeliveryKind
+    status: DeliveryStatus
+    channel_id: str
+    channel_name: str
+    heartbeat_id: str | None
+    heartbeat_name: str | None
+    reason: str | None = Field(description="miss, fail or recovery (null for a test).")
+    attempts: int
+    next_attempt_at: Timestamp | None = Field(description="When the next try is due (pending only).")
+    last_error: str | None
+    created_at: Timestamp
+    delivered_at: Timestamp | None
+    attempt_log: list[AttemptPublic]
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryPublic]
+    page: int
+    limit: int
+    total: int
+
+
+class RoutedChannel(BaseModel):
+    id: str
+    name: str
+    kind: ChannelKind
+    via: Literal["heartbeat", "service", "default"]
+
+
+class AlertingPublic(BaseModel):
+    heartbeat_id: str
+    alert_threshold: int = Field(description="Alert once this many consecutive fail/miss events happened.")
+    channels: list[RoutedChannel] = Field(description="Where this heartbeat's alerts go now.")

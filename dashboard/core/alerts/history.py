@@ -1,4 +1,4 @@
-"""The notifications log: deliveries with their attempts, newest first."""
+"""Alert history (the notifications log): deliveries with their attempts, newest first."""
 
 from __future__ import annotations
 

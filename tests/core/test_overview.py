@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from dashboard.core.dashboard_queries import events_before, overview
-from dashboard.core.events import list_events
+from dashboard.core.events import events_before, list_events
+from dashboard.core.overview import overview
 from dashboard.db import session_scope
 from tests.factories import add_events, make_heartbeat, make_service
 

@@ -1,4 +1,4 @@
-from dashboard.core.transitions import ScheduleState, apply_ping
+from dashboard.core.schedule import ScheduleState, apply_ping
 
 S = 1_000_000  # one second in microseconds
 T0 = 1_767_225_600 * S  # 2026-01-01T00:00:00Z

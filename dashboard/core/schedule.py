@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard.models import STATUS_DOWN, STATUS_LATE, STATUS_PAUSED, STATUS_UP
-
-SECOND = 1_000_000
-MILLISECOND = 1_000
+from dashboard.timeutil import MILLISECOND, SECOND
 
 
 @dataclass(slots=True)

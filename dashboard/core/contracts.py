@@ -1,0 +1,179 @@
+"""What core accepts: the validated input records for every change.
+
+The API's request bodies and the dashboard's forms are both these records, so a
+rule (a name's length, an interval's bounds) is written once and holds for both.
+Inputs are strict: an integer must be a JSON integer and a boolean a JSON
+boolean, so ``"10"`` or ``10.5`` for an interval is refused, not silently
+coerced.  Unknown fields are ignored.  The constraints are written so that the
+OpenAPI document states exactly what is accepted (patterns use Python's ``re``,
+like the JSON Schema validators that fuzz the API): anything the schema allows is
+accepted, anything it forbids is a 422.  ``Update`` records: omitted fields keep
+their value.  A channel's ``config`` is checked per kind in
+``core/alerts/channels.py`` (so its errors name the exact key, e.g. ``config.url``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from dashboard.models import ALLOWED_METHODS, DEFAULT_METHODS
+
+MAX_SECONDS = 31_536_000  # 365 days
+MIN_INTERVAL = 10
+
+# --- building blocks --------------------------------------------------------------
+
+# NUL is refused everywhere: PostgreSQL cannot store it in text columns.
+NAME_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+TEXT_PATTERN = r"^[^\x00]*$"
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100, pattern=NAME_PATTERN),
+    AfterValidator(str.strip),
+    Field(description="1 to 100 characters, not only whitespace; surrounding whitespace is removed."),
+]
+Description = Annotated[str, StringConstraints(max_length=500, pattern=TEXT_PATTERN)]
+Interval = Annotated[
+    int,
+    Field(ge=MIN_INTERVAL, le=MAX_SECONDS, description="Seconds between expected check-ins (10 s to 365 days)."),
+]
+Grace = Annotated[
+    int,
+    Field(ge=0, le=MAX_SECONDS, description="Extra seconds after `interval` before a late heartbeat is down."),
+]
+# Case-insensitive on the way in; the pattern spells that out for schema readers.
+METHOD_PATTERN = r"^\s*(?:[Gg][Ee][Tt]|[Pp][Oo][Ss][Tt]|[Hh][Ee][Aa][Dd]|[Pp][Uu][Tt])\s*$"
+
+
+def canonical_methods(methods: list[str]) -> list[str]:
+    """Upper-case, de-duplicated, in the fixed order GET, POST, HEAD, PUT."""
+    wanted = {method.strip().upper() for method in methods}
+    return [method for method in ALLOWED_METHODS if method in wanted]
+
+
+Methods = Annotated[
+    list[Annotated[str, StringConstraints(pattern=METHOD_PATTERN)]],
+    Field(min_length=1, max_length=16, description="HTTP methods the check-in URL accepts (any case)."),
+    AfterValidator(canonical_methods),
+]
+Scope = Literal["read-only", "read-write"]
+
+
+def _optional(**schema_extra: Any) -> Any:
+    """An update field that may be omitted but not sent as null.
+
+    The implicit default None only marks "omitted"; it must not appear in the
+    schema, which would otherwise advertise null as a value.
+    """
+
+    def adjust(schema: dict[str, Any]) -> None:
+        schema.pop("default", None)
+        schema.update(schema_extra)
+
+    return Field(default=None, json_schema_extra=adjust)
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", regex_engine="python-re")
+
+
+# --- services ---------------------------------------------------------------------
+
+
+class ServiceCreate(_Input):
+    name: Name
+    description: Description = ""
+
+
+class ServiceUpdate(_Input):
+    """Omitted fields keep their value."""
+
+    name: Name = _optional()
+    description: Description = _optional()
+
+
+# --- heartbeats -------------------------------------------------------------------
+
+
+class HeartbeatCreate(_Input):
+    service_id: str = Field(json_schema_extra={"format": "uuid"})
+    name: Name
+    interval: Interval
+    grace: Grace = 0
+    methods: Methods = Field(default_factory=lambda: list(DEFAULT_METHODS))
+    enabled: bool = True
+
+
+class HeartbeatUpdate(_Input):
+    """Omitted fields keep their value."""
+
+    service_id: str = _optional(format="uuid")
+    name: Name = _optional()
+    interval: Interval = _optional()
+    grace: Grace = _optional()
+    methods: Methods = _optional()
+    enabled: bool = _optional()
+
+
+# --- API keys ---------------------------------------------------------------------
+
+
+class ApiKeyCreate(_Input):
+    name: Name
+    scope: Scope = "read-only"
+
+
+# --- alert channels ---------------------------------------------------------------
+
+MAX_RENOTIFY_MINUTES = 10_080  # a week
+MAX_ALERT_THRESHOLD = 1000
+
+ChannelKind = Literal["webhook", "email", "apprise"]
+RenotifyMinutes = Annotated[
+    int,
+    Field(ge=1, le=MAX_RENOTIFY_MINUTES, description="While a heartbeat stays down, alert again this often."),
+]
+CONFIG_DESCRIPTION = (
+    "Per kind. webhook: `url` (http/https), optional `headers` (name → value) and `secret` "
+    "(signs each request: `X-Lubdub-Signature: sha256=HMAC(secret, timestamp + '.' + body)`). "
+    "email: `to` (list of addresses; the server comes from the SMTP_* settings). "
+    "apprise: `url` (any Apprise URL: slack://, discord://, tgram://, ntfy://, msteams://, pagerduty://, ...). "
+    "Secrets come back masked; sending a masked value back unchanged keeps the stored secret."
+)
+
+
+class ChannelCreate(_Input):
+    name: Name
+    kind: ChannelKind
+    config: dict[str, Any] = Field(description=CONFIG_DESCRIPTION)
+    is_default: bool = Field(
+        default=False, description="Used for heartbeats with no channel attached to them or to their service."
+    )
+    renotify_minutes: RenotifyMinutes | None = None
+
+
+class ChannelUpdate(_Input):
+    """Omitted fields keep their value; ``config`` keys that are omitted keep theirs too.
+
+    ``renotify_minutes: null`` turns re-notification off.  Changing ``kind`` needs
+    a complete ``config`` for the new kind.
+    """
+
+    name: Name = _optional()
+    kind: ChannelKind = _optional()
+    config: dict[str, Any] = _optional(description=CONFIG_DESCRIPTION)
+    is_default: bool = _optional()
+    renotify_minutes: RenotifyMinutes | None = Field(default=None)
+
+
+class ChannelLinkIn(_Input):
+    """Exactly one of the two."""
+
+    service_id: str | None = None
+    heartbeat_id: str | None = None
+
+
+class AlertingUpdate(_Input):
+    alert_threshold: Annotated[int, Field(ge=1, le=MAX_ALERT_THRESHOLD)]
