@@ -8,23 +8,21 @@ hot paths can compare plain integers in raw SQL.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from dashboard.core import schedule
+from dashboard.core.schedule import STATUS_NEW
 from dashboard.timeutil import from_micros, to_micros, utcnow
 
 RESULTS = ("tick", "run", "complete", "fail", "miss")
 JOB_RESULTS = ("tick", "run", "complete", "fail")
 ALLOWED_METHODS = ("GET", "POST", "HEAD", "PUT")
 DEFAULT_METHODS = ("GET", "POST", "HEAD")
-# Stored statuses; "late" and "paused" are derived (see Heartbeat.get_status).
-STATUS_NEW, STATUS_UP, STATUS_DOWN = "new", "up", "down"
-STATUS_LATE, STATUS_PAUSED = "late", "paused"
-STATUSES = (STATUS_NEW, STATUS_UP, STATUS_LATE, STATUS_DOWN, STATUS_PAUSED)
 
 
 class EpochMicros(TypeDecorator[datetime]):
@@ -40,6 +38,14 @@ class EpochMicros(TypeDecorator[datetime]):
 
     def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
         return None if value is None else from_micros(int(value))
+
+
+def _micros(moment: datetime | None) -> int | None:
+    return None if moment is None else to_micros(moment)
+
+
+def _datetime(micros: int | None) -> datetime | None:
+    return None if micros is None else from_micros(micros)
 
 
 def new_uuid() -> str:
@@ -59,10 +65,9 @@ class Service(SQLModel, table=True):
 class Heartbeat(SQLModel, table=True):
     """One monitored job.
 
-    ``miss_at`` is the stored deadline the detector acts on: while the heartbeat is
-    up it is ``next_due_at + grace``; while down it is when the next additional
-    ``miss`` falls due; it is NULL when nothing can be missed (new or paused).
-    Every ping recomputes it, so "what is due" is one indexed range query.
+    ``miss_at`` is the stored deadline the detector acts on (the rules that set it
+    are in ``core/schedule.py``); it is NULL when nothing can be missed (new or
+    paused).  Every ping recomputes it, so "what is due" is one indexed range query.
     """
 
     __tablename__ = "heartbeat"
@@ -92,25 +97,25 @@ class Heartbeat(SQLModel, table=True):
     def method_list(self) -> list[str]:
         return [m for m in self.methods.split(",") if m]
 
-    def grace_delta(self) -> timedelta:
-        return timedelta(seconds=self.grace)
-
-    def down_after(self) -> datetime | None:
-        """When an up heartbeat turns down if no check-in arrives."""
-        if self.next_due_at is None:
-            return None
-        return self.next_due_at + self.grace_delta()
-
     def get_status(self, now: datetime) -> str:
-        if not self.enabled:
-            return STATUS_PAUSED
-        if self.status != STATUS_UP or self.next_due_at is None:
-            return self.status
-        if now < self.next_due_at:
-            return STATUS_UP
-        # Past the deadline but the detector has not flipped it yet: still "late"
-        # until the flip is recorded, so the status never claims an unrecorded miss.
-        return STATUS_LATE
+        """The status shown at ``now`` (see ``core.schedule.derived_status``)."""
+        return schedule.derived_status(self.enabled, self.status, _micros(self.next_due_at), to_micros(now))
+
+    def schedule_state(self) -> schedule.ScheduleState:
+        """This row's schedule as the pure record ``core.schedule`` works on."""
+        return schedule.ScheduleState(
+            id=self.id, interval=self.interval, grace=self.grace, methods=tuple(self.method_list),
+            enabled=self.enabled, status=self.status, last_ping_at=_micros(self.last_ping_at),
+            next_due_at=_micros(self.next_due_at), miss_at=_micros(self.miss_at), last_run_at=_micros(self.last_run_at),
+        )
+
+    def store_schedule_state(self, state: schedule.ScheduleState) -> None:
+        """Copy back what ``core.schedule`` may have changed."""
+        self.enabled, self.status = state.enabled, state.status
+        self.last_ping_at = _datetime(state.last_ping_at)
+        self.next_due_at = _datetime(state.next_due_at)
+        self.miss_at = _datetime(state.miss_at)
+        self.last_run_at = _datetime(state.last_run_at)
 
 
 class Event(SQLModel, table=True):

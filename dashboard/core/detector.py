@@ -1,10 +1,10 @@
 """The miss detector: one pass finds every heartbeat whose stored deadline passed.
 
 A pass is a single indexed range query on ``heartbeat.miss_at`` when nothing is
-due.  For each due heartbeat it records one ``miss`` event per deadline that
-elapsed (stamped with that deadline, so a catch-up after downtime has the real
-times), flips an up heartbeat to down, records the flip for alerting, and moves
-``miss_at`` one interval past the last recorded deadline.
+due.  For each due heartbeat it records what ``schedule.misses_due`` says: one
+``miss`` event per deadline that elapsed (stamped with that deadline, so a
+catch-up after downtime has the real times), the flip of an up heartbeat to down
+for alerting, and the next deadline.
 
 Every write is guarded by ``WHERE miss_at = <the value we read>``: when several
 processes run a pass at once, only one of them can advance a given deadline, and
@@ -20,12 +20,13 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard.core import schedule
 from dashboard.core.counters import add_counters
 from dashboard.core.recording import RollupAccumulator, insert_flips
+from dashboard.core.schedule import STATUS_DOWN
 from dashboard.core.sql import executemany
 from dashboard.db import write_engine, write_lock
-from dashboard.models import STATUS_DOWN
-from dashboard.timeutil import SECOND, to_micros
+from dashboard.timeutil import to_micros
 
 # How many due heartbeats one transaction handles; the pass loops until none is due.
 CLAIM_BATCH = 2000
@@ -51,15 +52,6 @@ class PassReport:
     flips: int = 0
 
 
-def miss_deadlines(first_deadline: int, interval_micros: int, now: int, limit: int) -> list[int]:
-    """Deadlines from ``first_deadline`` up to ``now``, one interval apart, the newest ``limit``."""
-    if first_deadline > now:
-        return []
-    count = (now - first_deadline) // interval_micros + 1
-    skipped = max(0, count - limit)
-    return [first_deadline + (skipped + k) * interval_micros for k in range(count - skipped)]
-
-
 def _due_rows(conn: Connection, now: int) -> list:  # type: ignore[type-arg]
     return list(conn.execute(_DUE, {"now": now, "enabled": True, "limit": CLAIM_BATCH}))
 
@@ -71,21 +63,22 @@ def _record(conn: Connection, rows: list, now: int, max_misses: int) -> PassRepo
     rollups = RollupAccumulator()
     # Lock rows in id order, as the ping writer does, so PostgreSQL never deadlocks.
     for row in sorted(rows, key=lambda r: r.id):
-        interval = row.interval * SECOND
-        deadlines = miss_deadlines(row.miss_at, interval, now, max_misses)
+        due = schedule.misses_due(row.status, row.interval, row.miss_at, now, max_misses)
+        if due is None:
+            continue
         advanced = conn.execute(_ADVANCE, {
             "id": row.id, "miss_at": row.miss_at, "enabled": True,
-            "status": STATUS_DOWN, "next_miss_at": deadlines[-1] + interval,
+            "status": STATUS_DOWN, "next_miss_at": due.next_miss_at,
         })
         if advanced.rowcount != 1:
             continue  # another detector got there first, or it was just pinged or paused
         report.heartbeats += 1
-        for deadline in deadlines:
+        for deadline in due.deadlines:
             events.append((row.id, False, deadline))
             rollups.add(row.id, deadline, "miss", None)
-        report.misses += len(deadlines)
-        if row.status != STATUS_DOWN:
-            flips.append((row.id, row.status, STATUS_DOWN, "miss", deadlines[0]))
+        report.misses += len(due.deadlines)
+        if due.flip is not None:
+            flips.append((row.id, *due.flip, due.deadlines[0]))
     executemany(conn, _INSERT_MISS, events)
     rollups.write(conn)
     insert_flips(conn, flips)

@@ -12,21 +12,24 @@ computed from stale data (on SQLite the write transaction already serialises).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from dashboard.core import schedule
 from dashboard.core.contracts import MAX_ALERT_THRESHOLD, HeartbeatCreate, HeartbeatUpdate
 from dashboard.core.errors import Conflict, Invalid, NotFound
 from dashboard.core.ids import parse_id
 from dashboard.core.paging import Page, offset
 from dashboard.core.purge import queue_purge
+from dashboard.core.schedule import STATUS_NEW
 from dashboard.core.services import get_service
-from dashboard.models import STATUS_DOWN, STATUS_NEW, STATUS_UP, Heartbeat, Service
+from dashboard.models import Heartbeat, Service
+from dashboard.timeutil import to_micros
 
 MAX_LIMIT = 500
 _CHUNK = 500  # ids per IN (...) list, well under every database's parameter limit
@@ -102,43 +105,19 @@ def create_heartbeat(session: Session, data: HeartbeatCreate, now: datetime) -> 
     return heartbeat
 
 
+def _change_schedule(heartbeat: Heartbeat, change: Callable[[schedule.ScheduleState], None]) -> None:
+    """Apply one of ``core.schedule``'s rules to the row."""
+    state = heartbeat.schedule_state()
+    change(state)
+    heartbeat.store_schedule_state(state)
+
+
 def _pause(heartbeat: Heartbeat) -> None:
-    # The status column keeps its value so a resume knows whether it was ever pinged.
-    heartbeat.enabled = False
-    heartbeat.miss_at = None
+    _change_schedule(heartbeat, schedule.pause)
 
 
 def _resume(heartbeat: Heartbeat, now: datetime) -> None:
-    """Re-enable; a heartbeat that has checked in before gets a full interval from now.
-
-    Counting from the last check-in instead would flag a miss the moment a
-    long-paused job is resumed; counting from ``now`` gives it a chance to run.
-    A never-pinged heartbeat stays ``new`` with nothing due.
-    """
-    heartbeat.enabled = True
-    if heartbeat.status == STATUS_NEW:
-        heartbeat.miss_at = None
-        return
-    heartbeat.status = STATUS_UP
-    heartbeat.next_due_at = now + timedelta(seconds=heartbeat.interval)
-    heartbeat.miss_at = heartbeat.down_after()
-
-
-def _reschedule(heartbeat: Heartbeat, now: datetime, previous_interval: int) -> None:
-    """Recompute the deadlines of an enabled heartbeat after its interval or grace changed.
-
-    Up: the next check-in is due one (new) interval after the moment the current
-    deadline was counted from: the last check-in, or the resume that followed a
-    pause (counting from an old check-in would flag a just-resumed job at once).
-    Down: the next additional miss falls one interval from now.
-    """
-    if heartbeat.status == STATUS_UP:
-        if heartbeat.next_due_at is not None:
-            anchor = heartbeat.next_due_at - timedelta(seconds=previous_interval)
-            heartbeat.next_due_at = anchor + timedelta(seconds=heartbeat.interval)
-        heartbeat.miss_at = heartbeat.down_after()
-    elif heartbeat.status == STATUS_DOWN:
-        heartbeat.miss_at = now + timedelta(seconds=heartbeat.interval)
+    _change_schedule(heartbeat, lambda state: schedule.resume(state, to_micros(now)))
 
 
 def update_heartbeat(session: Session, heartbeat_id: str, data: HeartbeatUpdate, now: datetime) -> Heartbeat:
@@ -146,7 +125,7 @@ def update_heartbeat(session: Session, heartbeat_id: str, data: HeartbeatUpdate,
 
     Pausing or resuming follows ``pause_heartbeat``/``resume_heartbeat`` (a resume
     uses the new interval); an interval or grace change on an enabled heartbeat
-    moves its deadlines (see ``_reschedule``).
+    moves its deadlines (``schedule.reschedule``).
     """
     heartbeat = get_heartbeat(session, heartbeat_id, for_update=True)
     changes = data.model_dump(exclude_unset=True)
@@ -171,7 +150,7 @@ def update_heartbeat(session: Session, heartbeat_id: str, data: HeartbeatUpdate,
     elif not enabled and heartbeat.enabled:
         _pause(heartbeat)
     elif heartbeat.enabled and schedule_changed:
-        _reschedule(heartbeat, now, previous_interval)
+        _change_schedule(heartbeat, lambda state: schedule.reschedule(state, to_micros(now), previous_interval))
     heartbeat.updated_at = now
     session.add(heartbeat)
     _flush(session, heartbeat.name)
@@ -190,7 +169,7 @@ def pause_heartbeat(session: Session, heartbeat_id: str, now: datetime) -> Heart
 
 def resume_heartbeat(session: Session, heartbeat_id: str, now: datetime) -> Heartbeat:
     """Expect check-ins again; a previously pinged heartbeat is up and due one
-    full interval from ``now`` (see ``_resume``)."""
+    full interval from ``now`` (``schedule.resume``)."""
     heartbeat = get_heartbeat(session, heartbeat_id, for_update=True)
     if not heartbeat.enabled:
         _resume(heartbeat, now)

@@ -15,8 +15,9 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from dashboard.core.counters import read_counters
+from dashboard.core.schedule import STATUSES
 from dashboard.core.services import status_counts
-from dashboard.models import JOB_RESULTS, STATUSES
+from dashboard.models import JOB_RESULTS
 from dashboard.timeutil import to_micros
 
 

@@ -12,11 +12,10 @@ from datetime import datetime
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from dashboard.core.schedule import STATUS_DOWN, STATUS_PAUSED, STATUS_UP, STATUSES, derived_status, severity, worst_status
 from dashboard.core.services import status_counts
-from dashboard.models import STATUS_DOWN, STATUS_UP, STATUSES, Heartbeat, Service
-
-# Worst first: what an operator must look at comes to the top.
-SEVERITY = {"down": 0, "late": 1, "up": 2, "new": 3, "paused": 4}
+from dashboard.models import Heartbeat, Service
+from dashboard.timeutil import to_micros
 
 
 @dataclass(frozen=True)
@@ -44,10 +43,7 @@ class ServiceSummary:
 
     @property
     def worst_status(self) -> str | None:
-        for status in sorted(SEVERITY, key=SEVERITY.__getitem__):
-            if self.status_counts.get(status):
-                return status
-        return None
+        return worst_status(self.status_counts)
 
 
 @dataclass(frozen=True)
@@ -67,11 +63,12 @@ _SUMMARY_COLUMNS = (
 
 
 def _summaries(session: Session, query, now: datetime) -> list[HeartbeatSummary]:  # type: ignore[no-untyped-def]
+    now_micros = to_micros(now)
     found = []
     for row in session.execute(query):
-        heartbeat = Heartbeat(id=row.id, service_id=row.service_id, name=row.name, interval=row.interval,
-                              enabled=row.enabled, status=row.status, next_due_at=row.next_due_at)
-        found.append(HeartbeatSummary(id=row.id, name=row.name, status=heartbeat.get_status(now),
+        next_due = None if row.next_due_at is None else to_micros(row.next_due_at)
+        found.append(HeartbeatSummary(id=row.id, name=row.name,
+                                      status=derived_status(row.enabled, row.status, next_due, now_micros),
                                       interval=row.interval, last_ping_at=row.last_ping_at,
                                       next_due_at=row.next_due_at))
     return found
@@ -100,7 +97,7 @@ def _worst_heartbeats(session: Session, service_id: str, counts: dict[str, int],
         rest = _summaries(session, sa_select(*_SUMMARY_COLUMNS).where(in_service)
                           .order_by(col(Heartbeat.name)).limit(limit + len(taken)), now)
         rest = [h for h in rest if h.id not in taken and h.status not in ("down", "late")]
-        rest.sort(key=lambda h: SEVERITY[h.status])  # stable: by name within a status
+        rest.sort(key=lambda h: severity(h.status))  # stable: by name within a status
         chosen += rest[: limit - len(chosen)]
     return chosen
 
@@ -119,7 +116,7 @@ def overview(session: Session, now: datetime, *, per_service: int = 8) -> Overvi
         heartbeats = _worst_heartbeats(session, service.id, service_counts, now, per_service) \
             if sum(service_counts.values()) else []
         summaries.append(ServiceSummary(service.id, service.name, service.description, service_counts, heartbeats))
-    summaries.sort(key=lambda s: (SEVERITY.get(s.worst_status or "paused", 5), s.name.lower(), s.name))
+    summaries.sort(key=lambda s: (severity(s.worst_status or STATUS_PAUSED), s.name.lower(), s.name))
     totals = dict.fromkeys(STATUSES, 0)
     for summary in summaries:
         for status, count in summary.status_counts.items():

@@ -20,7 +20,8 @@ from dashboard.core.errors import Conflict, NotFound
 from dashboard.core.ids import parse_id
 from dashboard.core.paging import Page, offset
 from dashboard.core.purge import queue_purge
-from dashboard.models import STATUS_LATE, STATUS_PAUSED, STATUS_UP, STATUSES, Heartbeat, Service
+from dashboard.core.schedule import STATUS_LATE, STATUS_PAUSED, STATUS_UP, STATUSES
+from dashboard.models import Heartbeat, Service
 
 MAX_LIMIT = 500
 

@@ -142,9 +142,3 @@ def test_two_detectors_on_one_database_record_each_deadline_once(engine, databas
     assert sum(r.misses for r in reports) == 300 * 5
     assert len(flips(engine)) == 300
 
-
-def test_miss_deadlines_arithmetic() -> None:
-    assert detector.miss_deadlines(100, 10, 99, 1000) == []
-    assert detector.miss_deadlines(100, 10, 100, 1000) == [100]
-    assert detector.miss_deadlines(100, 10, 125, 1000) == [100, 110, 120]
-    assert detector.miss_deadlines(100, 10, 195, 3) == [170, 180, 190]

@@ -37,8 +37,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.core.alerts.channels import route
 from dashboard.core.alerts.payloads import HeartbeatFacts, build_payload
+from dashboard.core.schedule import STATUS_DOWN, STATUS_UP
 from dashboard.db import write_engine, write_lock
-from dashboard.models import STATUS_DOWN, STATUS_UP
 from dashboard.timeutil import from_micros, to_micros
 
 ALERTED, SUPPRESSED = "alerted", "suppressed"

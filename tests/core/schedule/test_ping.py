@@ -1,16 +1,7 @@
-from dashboard.core.schedule import ScheduleState, apply_ping
+"""What one check-in does to a heartbeat's schedule (``schedule.apply_ping``)."""
 
-S = 1_000_000  # one second in microseconds
-T0 = 1_767_225_600 * S  # 2026-01-01T00:00:00Z
-
-
-def state(**overrides: object) -> ScheduleState:
-    fields: dict[str, object] = dict(
-        id="h", interval=60, grace=30, methods=("GET",), enabled=True, status="new",
-        last_ping_at=None, next_due_at=None, miss_at=None, last_run_at=None,
-    )
-    fields.update(overrides)
-    return ScheduleState(**fields)  # type: ignore[arg-type]
+from dashboard.core.schedule import apply_ping
+from tests.core.schedule.helpers import T0, S, state
 
 
 def test_tick_on_new_heartbeat_schedules_deadline_without_flip() -> None:
@@ -60,8 +51,3 @@ def test_paused_heartbeat_changes_nothing() -> None:
     assert effect.flip is None
     assert s.effective_status(T0) == "paused"
 
-
-def test_effective_status_is_late_past_due_until_detector_flips() -> None:
-    s = state(status="up", next_due_at=T0)
-    assert s.effective_status(T0 - 1) == "up"
-    assert s.effective_status(T0) == "late"
