@@ -23,12 +23,11 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from dashboard.api.app import build_api
 from dashboard.api.metrics import metrics_endpoint
-from dashboard.api.ping import is_ping_path, ping_app
-from dashboard.api.v1 import build_api
+from dashboard.api.ping import checkins, is_ping_path, ping_app
 from dashboard.config import DEFAULT_SECRET_KEY, get_settings
 from dashboard.core import background
-from dashboard.core.alerts import register_alert_jobs
 from dashboard.db import get_engine
 from dashboard.logs import configure_logging
 
@@ -83,11 +82,10 @@ async def run_background() -> AsyncIterator[None]:
     if settings.secret_key == DEFAULT_SECRET_KEY:
         log.warning("SECRET_KEY is not set: API keys and sessions are hashed with the default key; set it in production")
     running = background.Background(get_engine(), settings)
-    register_alert_jobs(running)
     running.start()
-    background.set_current(running)
+    checkins.attach(running.writer, running.rate_limiter)
     try:
         yield
     finally:
-        background.set_current(None)
+        checkins.detach()
         running.stop()

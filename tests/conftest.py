@@ -84,13 +84,14 @@ def make_heartbeat(engine: Engine):
 @pytest.fixture
 def running(engine: Engine):
     """The per-process background machinery with the detector left to the test."""
+    from dashboard.api.ping import checkins
     from dashboard.config import get_settings
     from dashboard.core import background
 
     settings = get_settings()
     bg = background.Background(engine, replace(settings, run_detector=False))
     bg.start()
-    background.set_current(bg)
+    checkins.attach(bg.writer, bg.rate_limiter)
     yield bg
-    background.set_current(None)
+    checkins.detach()
     bg.stop()

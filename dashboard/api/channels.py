@@ -1,7 +1,7 @@
 """Alert channels, their links, test sends and the notifications log, under /api/v1.
 
 Thin routes over ``dashboard.core.alerts``, with the same authentication, error
-body and status codes as the rest of the API (see ``dashboard.api.v1``).
+body and status codes as the rest of the API (see ``dashboard.api.app``).
 Channel settings always come back with their secrets masked.
 """
 

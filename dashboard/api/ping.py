@@ -3,21 +3,22 @@
 This is the hot path, so it is a bare ASGI callable: no router, no request or
 response objects, no dependency injection.  It parses the request, hands the
 ping to the group-commit writer and answers once the ping is committed.  It
-touches the database only through the writer.
+touches the database only through the writer, which the server's lifespan puts
+in ``checkins`` (the route's handle) while it runs.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
 
-from dashboard.core import background
 from dashboard.core.ids import parse_id
 from dashboard.core.ingest import MESSAGE_LIMIT, PingRequest
 from dashboard.core.ratelimit import RateLimiter
-from dashboard.core.writer import WriterUnavailable
+from dashboard.core.writer import PingWriter, WriterUnavailable
 from dashboard.models import ALLOWED_METHODS, JOB_RESULTS
 
 PING_PREFIXES = ("/ping/", "/v1/heartbeat/")
@@ -26,6 +27,27 @@ _RESULT_HELP = "result must be one of: " + ", ".join(JOB_RESULTS)
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 _OK_BODIES = {status: json.dumps({"ok": True, "status": status}).encode()
               for status in ("new", "up", "late", "down", "paused")}
+
+
+@dataclass
+class CheckinHandle:
+    """What the route hands check-ins to: this process's writer and rate limiter.
+
+    Empty while the server starts or stops (the route answers 503 then); the
+    lifespan task attaches the running ones.
+    """
+
+    writer: PingWriter | None = None
+    rate_limiter: RateLimiter | None = None
+
+    def attach(self, writer: PingWriter, rate_limiter: RateLimiter | None) -> None:
+        self.writer, self.rate_limiter = writer, rate_limiter
+
+    def detach(self) -> None:
+        self.writer, self.rate_limiter = None, None
+
+
+checkins = CheckinHandle()
 
 
 class PingError(Exception):
@@ -154,16 +176,16 @@ async def record_ping(scope: Scope, receive: Receive) -> str:
     if heartbeat_id is None:
         raise NOT_FOUND
     ping = await parse_ping(scope, receive, heartbeat_id)
-    running = background.current()
-    if running is None:
+    writer, rate_limiter = checkins.writer, checkins.rate_limiter
+    if writer is None:
         raise PingError(503, "unavailable", "the server is starting or stopping", {"Retry-After": "1"})
-    if running.rate_limiter is not None and (wait_s := running.rate_limiter.check(heartbeat_id)) is not None:
-        running.writer.note("checkins_rate_limited")
+    if rate_limiter is not None and (wait_s := rate_limiter.check(heartbeat_id)) is not None:
+        writer.note("checkins_rate_limited")
         raise PingError(429, "rate_limited",
-                        f"more than {running.rate_limiter.per_minute} check-ins a minute for this heartbeat",
+                        f"more than {rate_limiter.per_minute} check-ins a minute for this heartbeat",
                         {"Retry-After": RateLimiter.retry_after_header(wait_s)})
     try:
-        outcome = await running.writer.submit(ping)
+        outcome = await writer.submit(ping)
     except WriterUnavailable as exc:
         raise PingError(503, "unavailable", f"the check-in was not recorded: {exc}", {"Retry-After": "1"}) from None
     if outcome.kind == "not_found":

@@ -1,10 +1,9 @@
 """The app's background machinery, started once per server process.
 
 Owns the ping writer (every process has one) and the APScheduler that runs the
-singleton jobs; those jobs only do work in the process that holds leadership,
-so with several workers or instances the detector still runs exactly once.
-Other modules (the alert dispatcher, retention) add their jobs with
-``add_singleton_job`` before ``start``.
+singleton jobs (``singleton_jobs`` lists them all); those jobs only do work in
+the process that holds leadership, so with several workers or instances the
+detector and the alerts still run exactly once.
 """
 
 from __future__ import annotations
@@ -19,6 +18,9 @@ from sqlalchemy.engine import Engine
 
 from dashboard.config import Settings
 from dashboard.core import detector, purge, retention
+from dashboard.core.alerts.senders import SendOptions
+from dashboard.core.alerts.worker import PERIOD_S as ALERT_PERIOD_S
+from dashboard.core.alerts.worker import AlertWorker
 from dashboard.core.leader import Leadership
 from dashboard.core.ratelimit import RateLimiter
 from dashboard.core.writer import PingWriter
@@ -38,13 +40,26 @@ class DetectorStats:
     last_error: str | None = None
 
 
+@dataclass(frozen=True)
+class SingletonJob:
+    """A periodic job that must run in one process only, across workers and instances."""
+
+    id: str
+    run: Callable[[], object]
+    period_s: float
+
+
 @dataclass
 class Background:
     engine: Engine
     settings: Settings
+    # How the alerts job runs (tests shorten the period and the send timeout).
+    alert_period_s: float = ALERT_PERIOD_S
+    alert_options: SendOptions | None = None
     writer: PingWriter = field(init=False)
     scheduler: BackgroundScheduler = field(init=False)
     leadership: Leadership = field(init=False)
+    alert_worker: AlertWorker | None = field(init=False)
     detector_stats: DetectorStats = field(default_factory=DetectorStats)
     rate_limiter: RateLimiter | None = field(init=False)
 
@@ -54,21 +69,31 @@ class Background:
         self.rate_limiter = RateLimiter(limit) if limit > 0 else None
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.leadership = Leadership(self.engine, "singletons")
-        # All singletons share one leadership: a process that may win it must run
-        # them all, or the detector would stop while it leads.  RUN_DETECTOR=false
-        # makes a process a pure web worker that never competes.
-        if self.settings.run_detector:
-            self.add_singleton_job("miss-detector", self.detector_tick, self.settings.detector_period_s)
-            self.add_singleton_job("retention", self.retention_tick, RETENTION_PERIOD_S)
-            self.add_singleton_job("event-purge", self.purge_tick, PURGE_PERIOD_S)
+        self.alert_worker = AlertWorker(self.engine, self.settings, options=self.alert_options) \
+            if self.settings.run_detector else None
+        for job in self.singleton_jobs():
+            self._schedule(job)
 
-    def add_singleton_job(self, job_id: str, func: Callable[[], object], period_s: float) -> None:
+    def singleton_jobs(self) -> list[SingletonJob]:
+        """Every singleton job.  They share one leadership, so a process that may win
+        it runs them all (or the detector would stop while it leads); RUN_DETECTOR=false
+        makes a process a pure web worker that never competes and runs none."""
+        if self.alert_worker is None:
+            return []
+        return [
+            SingletonJob("miss-detector", self.detector_tick, self.settings.detector_period_s),
+            SingletonJob("alerts", self.alert_worker.tick, self.alert_period_s),
+            SingletonJob("retention", self.retention_tick, RETENTION_PERIOD_S),
+            SingletonJob("event-purge", self.purge_tick, PURGE_PERIOD_S),
+        ]
+
+    def _schedule(self, job: SingletonJob) -> None:
         def guarded() -> None:
             if self.leadership.try_acquire():
-                func()
+                job.run()
 
         # coalesce + max_instances=1: a slow pass delays the next one, never overlaps it.
-        self.scheduler.add_job(guarded, "interval", seconds=period_s, id=job_id,
+        self.scheduler.add_job(guarded, "interval", seconds=job.period_s, id=job.id,
                                max_instances=1, coalesce=True, misfire_grace_time=None)
 
     def detector_tick(self) -> None:
@@ -109,17 +134,8 @@ class Background:
 
     def stop(self) -> None:
         self.scheduler.shutdown(wait=True)
+        if self.alert_worker is not None:
+            # Sends in progress keep their lease; after a restart they become due again.
+            self.alert_worker.shutdown()
         self.writer.stop()
         self.leadership.release()
-
-
-_current: Background | None = None
-
-
-def current() -> Background | None:
-    return _current
-
-
-def set_current(background: Background | None) -> None:
-    global _current
-    _current = background

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 from dashboard.config import get_settings
 from dashboard.core import detector
-from dashboard.core.alerts import AlertWorker, register_alert_jobs
 from dashboard.core.alerts.senders import SendOptions
+from dashboard.core.alerts.worker import AlertWorker
 from dashboard.core.background import Background
 from dashboard.timeutil import from_micros, utcnow
 from tests.alerts.conftest import deliveries, make_channel, ping_at, rows
@@ -63,8 +63,8 @@ def test_two_instances_send_one_alert_per_transition(engine, make_heartbeat, rec
 def test_a_hanging_receiver_does_not_delay_a_miss(engine, make_heartbeat, hanging) -> None:
     send_timeout = 4.0
     settings = replace(get_settings(), run_detector=True, detector_period_s=0.2)
-    background = Background(engine, settings)
-    worker = register_alert_jobs(background, period_s=0.2, options=SendOptions(timeout_s=send_timeout))
+    background = Background(engine, settings, alert_period_s=0.2, alert_options=SendOptions(timeout_s=send_timeout))
+    worker = background.alert_worker
     assert worker is not None
     # More hanging channels than the worker has threads, and than APScheduler has.
     started = utcnow()

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from dashboard.api.v1 import build_api
+from dashboard.api.app import build_api
 from tests.factories import make_token
 
 

@@ -179,10 +179,11 @@ def test_counters_total_check_ins_by_result(client, engine, make_heartbeat) -> N
 
 
 def test_the_rate_limit_answers_429_with_retry_after_and_counts_refusals(engine, make_heartbeat, running) -> None:
+    from dashboard.api.ping import checkins
     from dashboard.core.ratelimit import RateLimiter
 
     clock = [1000.0]
-    running.rate_limiter = RateLimiter(3, clock=lambda: clock[0])
+    checkins.attach(running.writer, RateLimiter(3, clock=lambda: clock[0]))
     client = TestClient(ping_app)
     hb, other = make_heartbeat("limited"), make_heartbeat("other")
     assert [client.get(f"/ping/{hb.id}").status_code for _ in range(4)] == [200, 200, 200, 429]

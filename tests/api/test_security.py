@@ -9,7 +9,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from dashboard.api.v1 import build_api
+from dashboard.api.app import build_api
 from dashboard.core.apikeys import create_api_key
 from dashboard.db import session_scope
 from dashboard.server import api_mount

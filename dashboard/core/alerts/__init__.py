@@ -6,9 +6,5 @@
 - ``senders``: webhook (signed), email (SMTP), Apprise;
 - ``payloads``: what the messages say;
 - ``history``: deliveries and their attempts, for the notifications log;
-- ``worker``: the background job and its thread pool (``register_alert_jobs``).
+- ``worker``: the background job and its thread pool (run by ``core/background.py``).
 """
-
-from dashboard.core.alerts.worker import AlertWorker, register_alert_jobs
-
-__all__ = ["AlertWorker", "register_alert_jobs"]

@@ -15,19 +15,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN, SchedulerEvent
 from sqlalchemy.engine import Engine
 
 from dashboard.config import Settings
 from dashboard.core.alerts.delivery import ClaimedDelivery, claim_due, send_claimed
 from dashboard.core.alerts.dispatcher import dispatch_pass, renotify_pass
 from dashboard.core.alerts.senders import DEFAULT_TIMEOUT_S, SendOptions
-from dashboard.core.background import Background
 from dashboard.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-JOB_ID = "alerts"
 PERIOD_S = 1.0
 SEND_THREADS = 8
 # Re-notification periods are whole minutes; looking every 15 s is plenty.
@@ -102,28 +99,3 @@ class AlertWorker:
     def shutdown(self, *, wait: bool = False) -> None:
         # Sends in progress keep their lease; after a restart they become due again.
         self._executor.shutdown(wait=wait, cancel_futures=True)
-
-
-def register_alert_jobs(
-    background: Background,
-    *,
-    period_s: float = PERIOD_S,
-    send_threads: int = SEND_THREADS,
-    options: SendOptions | None = None,
-) -> AlertWorker | None:
-    """Add the alerts job to ``background`` (before it starts); its pool stops with the scheduler.
-
-    Not in a process started with RUN_DETECTOR=false: all singleton jobs share one
-    leadership, and a process that could win it without running the detector
-    would leave misses unrecorded.
-    """
-    if not background.settings.run_detector:
-        return None
-    worker = AlertWorker(background.engine, background.settings, send_threads=send_threads, options=options)
-    background.add_singleton_job(JOB_ID, worker.tick, period_s)
-
-    def on_shutdown(_: SchedulerEvent) -> None:
-        worker.shutdown()
-
-    background.scheduler.add_listener(on_shutdown, EVENT_SCHEDULER_SHUTDOWN)
-    return worker

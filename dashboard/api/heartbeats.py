@@ -1,0 +1,176 @@
+"""/api/v1/heartbeat: heartbeat CRUD, bulk delete, events and statistics (SPEC §4).
+
+Routes only translate: parse the request, open a session, call ``dashboard.core``,
+shape the answer with a ``response_model``.  Writes run in
+``session_scope(write=True)``, which commits before the response is sent.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from sqlmodel import Session
+
+from dashboard.api.auth import EngineDep
+from dashboard.api.docs import OPTIONAL_TIMESTAMP, errors, optional
+from dashboard.api.params import timestamp_param
+from dashboard.api.schemas import BulkDeleteResult, EventPublic, HeartbeatPublic, StatisticBucket
+from dashboard.core import events, heartbeats, stats
+from dashboard.core.contracts import HeartbeatCreate, HeartbeatUpdate
+from dashboard.core.errors import Invalid
+from dashboard.db import session_scope
+from dashboard.timeutil import utcnow
+
+MAX_BULK_IDS = 1000
+MAX_EVENT_ID = 2**63 - 1
+
+
+router = APIRouter(prefix="/heartbeat", tags=["heartbeats"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=HeartbeatPublic,
+    summary="Create a heartbeat",
+    description="An unknown `service_id` is a 422; a name already used in the service is a 409.",
+    responses=errors(400, 403, 409, 422),
+)
+def create_heartbeat(body: HeartbeatCreate, engine: EngineDep) -> HeartbeatPublic:
+    now = utcnow()
+    with session_scope(engine, write=True) as session:
+        return HeartbeatPublic.from_model(heartbeats.create_heartbeat(session, body, now), now)
+
+
+@router.delete(
+    "",
+    response_model=BulkDeleteResult,
+    summary="Delete several heartbeats",
+    description="`DELETE /v1/heartbeat?id=…&id=…`; ids that match nothing (malformed ones "
+    f"included) are listed in `not_found`. At most {MAX_BULK_IDS} ids.",
+    responses=errors(403, 422),
+)
+def delete_heartbeats(
+    engine: EngineDep,
+    id: Annotated[list[str], Query(max_length=MAX_BULK_IDS, description="Heartbeat ids.")] = [],  # noqa: B006
+    # axios and PHP spell repeated parameters `id[]=…`; take that spelling too.
+    id_brackets: Annotated[
+        list[str], Query(alias="id[]", max_length=MAX_BULK_IDS, description="The same, as `id[]=…`.")
+    ] = [],  # noqa: B006
+) -> BulkDeleteResult:
+    ids = id + id_brackets
+    if not ids:
+        raise Invalid("id", "is required")
+    if len(ids) > MAX_BULK_IDS:
+        raise Invalid("id", f"at most {MAX_BULK_IDS} ids at once")
+    with session_scope(engine, write=True) as session:
+        result = heartbeats.delete_heartbeats(session, ids, utcnow())
+    return BulkDeleteResult(deleted=result.done, not_found=result.not_found)
+
+
+@router.get(
+    "/{heartbeat_id}", response_model=HeartbeatPublic, summary="Get a heartbeat", responses=errors(404, 422)
+)
+def get_heartbeat(heartbeat_id: str, engine: EngineDep) -> HeartbeatPublic:
+    with Session(engine) as session:
+        return HeartbeatPublic.from_model(heartbeats.get_heartbeat(session, heartbeat_id), utcnow())
+
+
+@router.put(
+    "/{heartbeat_id}",
+    response_model=HeartbeatPublic,
+    summary="Update a heartbeat",
+    description="Omitted fields keep their value. `enabled: false` pauses (no misses, no alerts); "
+    "resuming a heartbeat that has checked in before makes it up and due one full interval later.",
+    responses=errors(400, 403, 404, 409, 422),
+)
+def update_heartbeat(heartbeat_id: str, body: HeartbeatUpdate, engine: EngineDep) -> HeartbeatPublic:
+    now = utcnow()
+    with session_scope(engine, write=True) as session:
+        return HeartbeatPublic.from_model(heartbeats.update_heartbeat(session, heartbeat_id, body, now), now)
+
+
+@router.delete(
+    "/{heartbeat_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete a heartbeat",
+    description="Its events go too, and its check-in URL answers 404 from then on.",
+    responses=errors(403, 404, 422),
+)
+def delete_heartbeat(heartbeat_id: str, engine: EngineDep) -> Response:
+    with session_scope(engine, write=True) as session:
+        heartbeats.delete_heartbeat(session, heartbeat_id, utcnow())
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{heartbeat_id}/events",
+    response_model=list[EventPublic],
+    summary="A heartbeat's events",
+    description="Events are ordered by (`received_at`, `id`). Without `last_received_at`: the newest "
+    "`limit` events, newest first. With it: the events after it, oldest first — strictly after the "
+    "pair (`last_received_at`, `last_id`) when `last_id` is given too. Passing back the last item's "
+    "`received_at` and `id` pages through every event exactly once.",
+    responses=errors(404, 422),
+)
+def list_events(
+    heartbeat_id: str,
+    engine: EngineDep,
+    limit: Annotated[int, Query(ge=1, le=events.MAX_LIMIT)] = 50,
+    last_received_at: Annotated[
+        str | None, Query(description="Cursor: a `received_at` seen before.", json_schema_extra=OPTIONAL_TIMESTAMP)
+    ] = None,
+    last_id: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_EVENT_ID,
+            description="Cursor tie-breaker: the `id` of that event.",
+            json_schema_extra=optional(),
+        ),
+    ] = None,
+) -> list[EventPublic]:
+    after = timestamp_param("last_received_at", last_received_at)
+    with Session(engine) as session:
+        found = events.list_events(session, heartbeat_id, limit=limit, after=after, after_id=last_id)
+    return [EventPublic.from_model(event) for event in found]
+
+
+@router.get(
+    "/{heartbeat_id}/statistic",
+    response_model=list[StatisticBucket],
+    summary="A heartbeat's statistics",
+    description="One entry per bucket of width `interval`, aligned to the Unix epoch in UTC, covering "
+    "[`start_date`, `end_date`) rounded out to whole buckets (defaults: the last 24 hours). Empty "
+    f"buckets are zeros. More than {stats.MAX_BUCKETS} buckets is a 400.",
+    responses=errors(400, 404, 422),
+)
+def statistics(
+    heartbeat_id: str,
+    engine: EngineDep,
+    interval: Annotated[Literal["1h", "3h", "12h", "1d", "3d", "7d", "30d"], Query(description="Bucket width.")] = "1h",
+    start_date: Annotated[
+        str | None, Query(description="Default: end_date - 24 h.", json_schema_extra=OPTIONAL_TIMESTAMP)
+    ] = None,
+    end_date: Annotated[str | None, Query(description="Default: now.", json_schema_extra=OPTIONAL_TIMESTAMP)] = None,
+) -> list[StatisticBucket]:
+    start, end = timestamp_param("start_date", start_date), timestamp_param("end_date", end_date)
+    with Session(engine) as session:
+        buckets = stats.heartbeat_statistics(
+            session, heartbeat_id, now=utcnow(), interval=interval, start=start, end=end
+        )
+    return [
+        StatisticBucket(
+            received_at=b.start,
+            tick_count=b.tick_count,
+            run_count=b.run_count,
+            complete_count=b.complete_count,
+            fail_count=b.failure_count,
+            miss_count=b.miss_count,
+            uptime_ratio=b.uptime_ratio,
+            avg_duration_ms=b.avg_duration_ms,
+        )
+        for b in buckets
+    ]

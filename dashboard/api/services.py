@@ -1,0 +1,115 @@
+"""/api/v1/service: service CRUD and a service's heartbeats (SPEC §4).
+
+Routes only translate: parse the request, open a session, call ``dashboard.core``,
+shape the answer with a ``response_model``.  Writes run in
+``session_scope(write=True)``, which commits before the response is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlmodel import Session
+
+from dashboard.api.auth import EngineDep
+from dashboard.api.docs import errors
+from dashboard.api.params import ListLimit, PageNumber
+from dashboard.api.schemas import HeartbeatPage, HeartbeatPublic, ServicePage, ServicePublic
+from dashboard.core import heartbeats, services
+from dashboard.core.contracts import ServiceCreate, ServiceUpdate
+from dashboard.db import session_scope
+from dashboard.timeutil import utcnow
+
+router = APIRouter(prefix="/service", tags=["services"])
+
+
+def _service_public(session: Session, service_id: str, now: datetime) -> ServicePublic:
+    overview = services.get_service_overview(session, service_id, now)
+    return ServicePublic.from_model(overview.service, overview.status_counts)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ServicePublic,
+    summary="Create a service",
+    responses=errors(400, 403, 409, 422),
+)
+def create_service(body: ServiceCreate, engine: EngineDep) -> ServicePublic:
+    now = utcnow()
+    with session_scope(engine, write=True) as session:
+        service = services.create_service(session, body, now)
+        return _service_public(session, service.id, now)
+
+
+@router.get(
+    "",
+    response_model=ServicePage,
+    summary="List services",
+    description="Services ordered by name, each with its heartbeats' counts by status.",
+    responses=errors(422),
+)
+def list_services(engine: EngineDep, page: PageNumber = 1, limit: ListLimit = 50) -> ServicePage:
+    now = utcnow()
+    with Session(engine) as session:
+        result = services.list_services(session, now, page=page, limit=limit)
+    items = [ServicePublic.from_model(o.service, o.status_counts) for o in result.items]
+    return ServicePage(items=items, page=result.page, limit=result.limit, total=result.total)
+
+
+@router.get("/{service_id}", response_model=ServicePublic, summary="Get a service", responses=errors(404, 422))
+def get_service(service_id: str, engine: EngineDep) -> ServicePublic:
+    with Session(engine) as session:
+        return _service_public(session, service_id, utcnow())
+
+
+@router.put(
+    "/{service_id}",
+    response_model=ServicePublic,
+    summary="Update a service",
+    description="Omitted fields keep their value.",
+    responses=errors(400, 403, 404, 409, 422),
+)
+def update_service(service_id: str, body: ServiceUpdate, engine: EngineDep) -> ServicePublic:
+    now = utcnow()
+    with session_scope(engine, write=True) as session:
+        service = services.update_service(session, service_id, body, now)
+        return _service_public(session, service.id, now)
+
+
+@router.delete(
+    "/{service_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete a service",
+    description="A service that still has heartbeats is only deleted with `cascade=true`, "
+    "which deletes its heartbeats and their history too.",
+    responses=errors(403, 404, 409, 422),
+)
+def delete_service(
+    service_id: str,
+    engine: EngineDep,
+    cascade: Annotated[bool, Query(description="Also delete the service's heartbeats.")] = False,
+) -> Response:
+    with session_scope(engine, write=True) as session:
+        services.delete_service(session, service_id, cascade=cascade, now=utcnow())
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{service_id}/heartbeats",
+    response_model=HeartbeatPage,
+    summary="List a service's heartbeats",
+    description="Ordered by name, then id.",
+    responses=errors(404, 422),
+)
+def list_service_heartbeats(
+    service_id: str, engine: EngineDep, page: PageNumber = 1, limit: ListLimit = 50
+) -> HeartbeatPage:
+    now = utcnow()
+    with Session(engine) as session:
+        result = heartbeats.list_heartbeats(session, service_id, page=page, limit=limit)
+    items = [HeartbeatPublic.from_model(hb, now) for hb in result.items]
+    return HeartbeatPage(items=items, page=result.page, limit=result.limit, total=result.total)
