@@ -1,8 +1,9 @@
-"""Tiny factories for API and core tests: rows straight into the database.
+"""Tiny factories for every test layer: rows straight into the database.
 
-``add_events`` writes events and their hourly rollups together, as the ping
-writer and the detector do, so statistics and event feeds can be tested
-without running either.
+``ping`` records a check-in exactly as the endpoint's writer does (same
+function, same transaction shape).  ``add_events`` writes events and their
+hourly rollups together, as the ping writer and the detector do, so statistics
+and event feeds can be tested without running either.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.core.apikeys import create_api_key
+from dashboard.core.ingest import PingRequest, apply_pings
 from dashboard.core.recording import UPSERT_ROLLUP
 from dashboard.core.sql import executemany
-from dashboard.db import session_scope
+from dashboard.db import session_scope, write_engine, write_lock
 from dashboard.models import Heartbeat, Service
 from dashboard.timeutil import HOUR, to_micros, utcnow
 
@@ -36,6 +38,20 @@ def make_heartbeat(engine: Engine, service_id: str, name: str = "backup", **fiel
         heartbeat = Heartbeat(service_id=service_id, name=name, **{"interval": 60, **fields})
         session.add(heartbeat)
     return heartbeat
+
+
+def ping(
+    engine: Engine,
+    heartbeat_id: str,
+    result: str = "tick",
+    *,
+    at: datetime | None = None,
+    message: str = "",
+    source_ip: str | None = None,
+) -> None:
+    """A check-in at ``at`` (default: now), recorded as the endpoint's writer records it."""
+    with write_lock(engine), write_engine(engine).begin() as conn:
+        apply_pings(conn, [PingRequest(heartbeat_id, result, message=message, source_ip=source_ip)], at or utcnow())
 
 
 def make_token(engine: Engine, scope: str = "read-write", name: str = "tests", now: datetime | None = None) -> str:

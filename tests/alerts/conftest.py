@@ -12,8 +12,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard.core.alerts import channels
 from dashboard.core.contracts import ChannelCreate
-from dashboard.core.ingest import PingRequest, apply_pings
-from dashboard.db import session_scope, write_engine
+from dashboard.db import session_scope
 from dashboard.models import Channel
 from tests.alerts.receivers import HangingReceiver, HttpReceiver, SmtpReceiver
 
@@ -55,11 +54,6 @@ def make_channel(
 def attach(engine: Engine, channel: Channel, now: datetime, **target: str) -> None:
     with session_scope(engine, write=True) as session:
         channels.attach(session, channel.id, now, **target)
-
-
-def ping_at(engine: Engine, heartbeat_id: str, when: datetime, result: str = "tick") -> None:
-    with write_engine(engine).begin() as conn:
-        apply_pings(conn, [PingRequest(heartbeat_id, result)], when)
 
 
 def rows(engine: Engine, sql: str, **params: Any) -> list[Any]:

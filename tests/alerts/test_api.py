@@ -14,9 +14,9 @@ from dashboard.api.app import build_api
 from dashboard.core.alerts.delivery import deliver_due
 from dashboard.core.alerts.dispatcher import dispatch_pass
 from dashboard.core.alerts.senders import SendOptions
-from tests.alerts.conftest import PUBLIC_URL, ping_at, rows
+from tests.alerts.conftest import PUBLIC_URL, rows
 from tests.alerts.receivers import free_port
-from tests.factories import make_token
+from tests.factories import make_token, ping
 
 SECRET = "whsec-0123456789abcdef"
 
@@ -140,8 +140,8 @@ def test_the_notifications_log(client: TestClient, engine: Engine, make_heartbea
     hb = make_heartbeat("backup")
     client.post("/api/v1/channel", json={"name": "hook", "kind": "webhook", "config": {"url": receiver.url},
                                          "is_default": True})
-    ping_at(engine, hb.id, now)
-    ping_at(engine, hb.id, now, "fail")
+    ping(engine, hb.id, at=now)
+    ping(engine, hb.id, "fail", at=now)
     dispatch_pass(engine, now, public_url=PUBLIC_URL)
     deliver_due(engine, now, SendOptions(timeout_s=5))
 

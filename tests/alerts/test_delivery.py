@@ -25,8 +25,9 @@ from dashboard.core.alerts.delivery import (
 )
 from dashboard.core.alerts.dispatcher import dispatch_pass
 from dashboard.core.alerts.senders import SendOptions, SmtpSettings
-from tests.alerts.conftest import PUBLIC_URL, deliveries, make_channel, ping_at, rows
+from tests.alerts.conftest import PUBLIC_URL, deliveries, make_channel, rows
 from tests.alerts.receivers import HttpReceiver, SmtpReceiver, free_port
+from tests.factories import ping
 
 SECRET = "whsec-0123456789abcdef"
 OPTIONS = SendOptions(timeout_s=5)
@@ -39,8 +40,8 @@ def attempts(engine, delivery_id: int) -> list:  # type: ignore[no-untyped-def,t
 
 def go_down(engine, make_heartbeat, now, name: str = "backup"):  # type: ignore[no-untyped-def]
     hb = make_heartbeat(name, interval=60)
-    ping_at(engine, hb.id, now)
-    ping_at(engine, hb.id, now, "fail")
+    ping(engine, hb.id, at=now)
+    ping(engine, hb.id, "fail", at=now)
     dispatch_pass(engine, now, public_url=PUBLIC_URL)
     return hb
 
@@ -152,7 +153,7 @@ def test_an_email_arrives_with_subject_and_body(engine, make_heartbeat, smtp_ser
     assert "Down since: 2026-11-02 12:00:00 UTC" in body
     assert f"{PUBLIC_URL}/heartbeats/{hb.id}" in body
 
-    ping_at(engine, hb.id, now + timedelta(minutes=1))
+    ping(engine, hb.id, at=now + timedelta(minutes=1))
     dispatch_pass(engine, now + timedelta(minutes=1), public_url=PUBLIC_URL)
     deliver_due(engine, now + timedelta(minutes=1), options)
     assert smtp_server.wait_for(2)[1]["Subject"] == "[Lubdub] UP: nightly-backup (default) recovered"

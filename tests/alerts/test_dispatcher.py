@@ -12,7 +12,8 @@ from dashboard.core import detector
 from dashboard.core.alerts.dispatcher import dispatch_pass, renotify_pass
 from dashboard.db import session_scope, write_engine
 from dashboard.models import Heartbeat
-from tests.alerts.conftest import PUBLIC_URL, attach, deliveries, make_channel, ping_at, rows
+from tests.alerts.conftest import PUBLIC_URL, attach, deliveries, make_channel, rows
+from tests.factories import ping
 
 MINUTE = timedelta(minutes=1)
 
@@ -34,8 +35,8 @@ def test_a_fail_ping_queues_one_alert_per_channel_and_recovery_follows(engine, m
     mail = make_channel(engine, "email", {"to": ["ops@example.com"]}, name="mail", now=now)
     attach(engine, web, now, heartbeat_id=hb.id)
     attach(engine, mail, now, service_id=hb.service_id)
-    ping_at(engine, hb.id, now)
-    ping_at(engine, hb.id, now + timedelta(seconds=5), "fail")
+    ping(engine, hb.id, at=now)
+    ping(engine, hb.id, "fail", at=now + timedelta(seconds=5))
 
     report = dispatch(engine, now + timedelta(seconds=6))
     assert (report.flips, report.deliveries) == (1, 2)
@@ -52,7 +53,7 @@ def test_a_fail_ping_queues_one_alert_per_channel_and_recovery_follows(engine, m
 
     # Dispatching again finds nothing new.
     assert dispatch(engine, now + timedelta(seconds=7)).flips == 0
-    ping_at(engine, hb.id, now + timedelta(seconds=10))
+    ping(engine, hb.id, at=now + timedelta(seconds=10))
     assert dispatch(engine, now + timedelta(seconds=11)).deliveries == 2
     assert [d.kind for d in deliveries(engine)] == ["alert", "alert", "recovery", "recovery"]
 
@@ -60,7 +61,7 @@ def test_a_fail_ping_queues_one_alert_per_channel_and_recovery_follows(engine, m
 def test_a_detected_miss_is_alerted_and_only_once_per_down_period(engine, make_heartbeat, now) -> None:
     hb = make_heartbeat(interval=60)
     channel = make_channel(engine, "email", {"to": ["ops@example.com"]}, is_default=True, now=now)
-    ping_at(engine, hb.id, now)
+    ping(engine, hb.id, at=now)
     for seconds in (60, 120, 180):
         detector.run_pass(engine, now + timedelta(seconds=seconds))
         dispatch(engine, now + timedelta(seconds=seconds))
@@ -71,7 +72,7 @@ def test_a_detected_miss_is_alerted_and_only_once_per_down_period(engine, make_h
 
 def test_heartbeats_without_channels_or_defaults_queue_nothing(engine, make_heartbeat, now) -> None:
     hb = make_heartbeat()
-    ping_at(engine, hb.id, now, "fail")
+    ping(engine, hb.id, "fail", at=now)
     assert dispatch(engine, now).flips == 1
     assert deliveries(engine) == []
     assert rows(engine, "SELECT outcome FROM flip")[0].outcome == "alerted"
@@ -81,7 +82,7 @@ def test_concurrent_dispatchers_queue_one_delivery_per_channel_per_flip(engine, 
     channel = make_channel(engine, "email", {"to": ["ops@example.com"]}, is_default=True, now=now)
     heartbeats = [make_heartbeat(f"job-{k}", interval=60) for k in range(30)]
     for hb in heartbeats:
-        ping_at(engine, hb.id, now, "fail")
+        ping(engine, hb.id, "fail", at=now)
     start = threading.Barrier(4)
 
     def run() -> None:
@@ -104,7 +105,7 @@ def test_the_unique_key_stops_a_second_alert_for_a_flip_and_channel(engine, make
     """Even if a flip were somehow dispatched twice, the table refuses the copy."""
     channel = make_channel(engine, "email", {"to": ["ops@example.com"]}, is_default=True, now=now)
     hb = make_heartbeat()
-    ping_at(engine, hb.id, now, "fail")
+    ping(engine, hb.id, "fail", at=now)
     dispatch(engine, now)
     with write_engine(engine).begin() as conn:
         conn.execute(text("UPDATE flip SET processed_at = NULL, outcome = NULL"))
@@ -116,10 +117,10 @@ def test_threshold_waits_for_n_consecutive_failures(engine, make_heartbeat, now)
     hb = make_heartbeat(interval=60)
     make_channel(engine, "email", {"to": ["ops@example.com"]}, is_default=True, now=now)
     set_threshold(engine, hb.id, 3)
-    ping_at(engine, hb.id, now)
-    ping_at(engine, hb.id, now + timedelta(seconds=1), "fail")
+    ping(engine, hb.id, at=now)
+    ping(engine, hb.id, "fail", at=now + timedelta(seconds=1))
     assert dispatch(engine, now + timedelta(seconds=1)).waiting == 1
-    ping_at(engine, hb.id, now + timedelta(seconds=2), "fail")
+    ping(engine, hb.id, "fail", at=now + timedelta(seconds=2))
     assert dispatch(engine, now + timedelta(seconds=2)).waiting == 1
     assert deliveries(engine) == []
     # The third failure is a detected miss: it counts too.
@@ -129,7 +130,7 @@ def test_threshold_waits_for_n_consecutive_failures(engine, make_heartbeat, now)
     payload = json.loads(rows(engine, "SELECT payload FROM delivery")[0].payload)
     assert payload["consecutive_failures"] == 3
     # It recovers: the recovery is told too, since the down was.
-    ping_at(engine, hb.id, now + timedelta(seconds=70))
+    ping(engine, hb.id, at=now + timedelta(seconds=70))
     dispatch(engine, now + timedelta(seconds=70))
     assert [d.kind for d in deliveries(engine)] == ["alert", "recovery"]
 
@@ -138,15 +139,15 @@ def test_threshold_suppresses_a_blip_and_its_recovery(engine, make_heartbeat, no
     hb = make_heartbeat(interval=60)
     make_channel(engine, "email", {"to": ["ops@example.com"]}, is_default=True, now=now)
     set_threshold(engine, hb.id, 2)
-    ping_at(engine, hb.id, now)
-    ping_at(engine, hb.id, now + timedelta(seconds=1), "fail")
-    ping_at(engine, hb.id, now + timedelta(seconds=2), "complete")
+    ping(engine, hb.id, at=now)
+    ping(engine, hb.id, "fail", at=now + timedelta(seconds=1))
+    ping(engine, hb.id, "complete", at=now + timedelta(seconds=2))
     report = dispatch(engine, now + timedelta(seconds=3))
     assert (report.flips, report.suppressed, report.deliveries) == (2, 2, 0)
     assert [r.outcome for r in rows(engine, "SELECT outcome FROM flip ORDER BY id")] == ["suppressed", "suppressed"]
     # A later failure streak starts a new count.
-    ping_at(engine, hb.id, now + timedelta(seconds=4), "fail")
-    ping_at(engine, hb.id, now + timedelta(seconds=5), "fail")
+    ping(engine, hb.id, "fail", at=now + timedelta(seconds=4))
+    ping(engine, hb.id, "fail", at=now + timedelta(seconds=5))
     assert dispatch(engine, now + timedelta(seconds=5)).deliveries == 1
 
 
@@ -157,7 +158,7 @@ def test_renotify_repeats_per_channel_while_down(engine, make_heartbeat, now) ->
     once = make_channel(engine, "email", {"to": ["b@example.com"]}, name="once", now=now)
     attach(engine, every_10, now, service_id=hb.service_id)
     attach(engine, once, now, service_id=hb.service_id)
-    ping_at(engine, hb.id, now, "fail")
+    ping(engine, hb.id, "fail", at=now)
     dispatch(engine, now)
 
     assert renotify_pass(engine, now + 9 * MINUTE, public_url=PUBLIC_URL) == 0
@@ -172,7 +173,7 @@ def test_renotify_repeats_per_channel_while_down(engine, make_heartbeat, now) ->
     payload = json.loads(rows(engine, "SELECT payload FROM delivery WHERE kind = 'renotify' AND seq = 4")[0].payload)
     assert (payload["kind"], payload["renotify_count"], payload["status"]) == ("renotify", 4, "down")
 
-    ping_at(engine, hb.id, now + 46 * MINUTE)
+    ping(engine, hb.id, at=now + 46 * MINUTE)
     dispatch(engine, now + 46 * MINUTE)
     assert renotify_pass(engine, now + 60 * MINUTE, public_url=PUBLIC_URL) == 0
 
@@ -180,7 +181,7 @@ def test_renotify_repeats_per_channel_while_down(engine, make_heartbeat, now) ->
 def test_renotify_skips_paused_heartbeats(engine, make_heartbeat, now) -> None:
     hb = make_heartbeat(interval=3600)
     make_channel(engine, "email", {"to": ["a@example.com"]}, is_default=True, renotify_minutes=5, now=now)
-    ping_at(engine, hb.id, now, "fail")
+    ping(engine, hb.id, "fail", at=now)
     dispatch(engine, now)
     with write_engine(engine).begin() as conn:
         conn.execute(text("UPDATE heartbeat SET enabled = :no"), {"no": False})

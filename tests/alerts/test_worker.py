@@ -14,7 +14,8 @@ from dashboard.core.alerts.senders import SendOptions
 from dashboard.core.alerts.worker import AlertWorker
 from dashboard.core.background import Background
 from dashboard.timeutil import from_micros, utcnow
-from tests.alerts.conftest import deliveries, make_channel, ping_at, rows
+from tests.alerts.conftest import deliveries, make_channel, rows
+from tests.factories import ping
 
 
 def wait_until(condition, timeout: float, step: float = 0.02):  # type: ignore[no-untyped-def]
@@ -31,7 +32,7 @@ def test_two_instances_send_one_alert_per_transition(engine, make_heartbeat, rec
     make_channel(engine, "webhook", {"url": receiver.url}, is_default=True, now=now)
     heartbeats = [make_heartbeat(f"job-{k}", interval=60) for k in range(5)]
     for hb in heartbeats:
-        ping_at(engine, hb.id, now)
+        ping(engine, hb.id, at=now)
     deadline = now + timedelta(seconds=60)
     settings = get_settings()
     # Two whole instances, each with its own detector and alert worker and no
@@ -72,14 +73,14 @@ def test_a_hanging_receiver_does_not_delay_a_miss(engine, make_heartbeat, hangin
         make_channel(engine, "webhook", {"url": hanging.url}, name=f"hangs-{k}", is_default=True, now=started)
     broken = make_heartbeat("broken", interval=3600)
     watched = make_heartbeat("watched", interval=10)
-    ping_at(engine, broken.id, started, "fail")
+    ping(engine, broken.id, "fail", at=started)
     background.start()
     try:
         # Every send thread is now stuck on a receiver that never answers.
         assert hanging.wait_for(worker.send_threads, timeout=5)
         sends_began = utcnow()
         # "watched" is due half a second from now.
-        ping_at(engine, watched.id, sends_began - timedelta(seconds=9.5))
+        ping(engine, watched.id, at=sends_began - timedelta(seconds=9.5))
         due_at = sends_began + timedelta(seconds=0.5)
 
         def miss_recorded():  # type: ignore[no-untyped-def]

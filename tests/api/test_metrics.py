@@ -7,7 +7,7 @@ from starlette.testclient import TestClient
 
 from dashboard.api.metrics import metrics_endpoint
 from dashboard.core import detector
-from tests.core.test_detector import ping_at
+from tests.factories import ping
 
 
 def sample(body: str, name: str) -> float:
@@ -21,9 +21,9 @@ def test_metrics_report_status_counts_check_ins_and_misses(engine, make_heartbea
     up, down = make_heartbeat("up"), make_heartbeat("down", interval=10)
     make_heartbeat("new")
     make_heartbeat("paused", enabled=False)
-    ping_at(engine, up.id, now + timedelta(days=3650))  # far in the future: stays up
-    ping_at(engine, down.id, now - timedelta(seconds=35))
-    ping_at(engine, down.id, now - timedelta(seconds=30), result="fail")
+    ping(engine, up.id, at=now + timedelta(days=3650))  # far in the future: stays up
+    ping(engine, down.id, at=now - timedelta(seconds=35))
+    ping(engine, down.id, "fail", at=now - timedelta(seconds=30))
     detector.run_pass(engine, now)
 
     with time_machine.travel(now, tick=False):

@@ -9,15 +9,9 @@ from sqlalchemy import text
 
 from dashboard import db
 from dashboard.core import detector
-from dashboard.core.ingest import PingRequest, apply_pings
-from dashboard.db import write_engine
 from dashboard.models import Heartbeat
 from dashboard.timeutil import from_micros
-
-
-def ping_at(engine, heartbeat_id: str, when: datetime, result: str = "tick") -> None:  # type: ignore[no-untyped-def]
-    with write_engine(engine).begin() as conn:
-        apply_pings(conn, [PingRequest(heartbeat_id, result)], when)
+from tests.factories import ping
 
 
 def misses(engine, heartbeat_id: str) -> list[datetime]:  # type: ignore[no-untyped-def]
@@ -40,7 +34,7 @@ def load(engine, heartbeat_id: str) -> Heartbeat:  # type: ignore[no-untyped-def
 
 def test_it_handles_grace_late_then_down_at_the_deadline(engine, make_heartbeat, now) -> None:
     hb = make_heartbeat(interval=60, grace=30)
-    ping_at(engine, hb.id, now)
+    ping(engine, hb.id, at=now)
     assert load(engine, hb.id).get_status(now + timedelta(seconds=59)) == "up"
     assert load(engine, hb.id).get_status(now + timedelta(seconds=60)) == "late"
 
@@ -55,7 +49,7 @@ def test_it_handles_grace_late_then_down_at_the_deadline(engine, make_heartbeat,
 
 def test_it_records_one_more_miss_per_interval_but_flips_once(engine, make_heartbeat, now) -> None:
     hb = make_heartbeat(interval=60, grace=0)
-    ping_at(engine, hb.id, now)
+    ping(engine, hb.id, at=now)
     for seconds in (60, 61, 119, 120, 180):
         detector.run_pass(engine, now + timedelta(seconds=seconds))
     assert misses(engine, hb.id) == [now + timedelta(seconds=s) for s in (60, 120, 180)]
@@ -64,7 +58,7 @@ def test_it_records_one_more_miss_per_interval_but_flips_once(engine, make_heart
 
 def test_it_catches_up_every_deadline_after_downtime(engine, make_heartbeat, now) -> None:
     hb = make_heartbeat(interval=60, grace=30)
-    ping_at(engine, hb.id, now)
+    ping(engine, hb.id, at=now)
     report = detector.run_pass(engine, now + timedelta(seconds=90 + 600))
     assert report.misses == 11
     assert misses(engine, hb.id) == [now + timedelta(seconds=90 + 60 * k) for k in range(11)]
@@ -74,7 +68,7 @@ def test_it_catches_up_every_deadline_after_downtime(engine, make_heartbeat, now
 
 def test_catch_up_is_capped_to_the_newest_deadlines(engine, make_heartbeat, now) -> None:
     hb = make_heartbeat(interval=10, grace=0)
-    ping_at(engine, hb.id, now)
+    ping(engine, hb.id, at=now)
     detector.run_pass(engine, now + timedelta(seconds=10 * 50), max_misses=5)
     assert misses(engine, hb.id) == [now + timedelta(seconds=10 * k) for k in range(46, 51)]
 
@@ -82,31 +76,31 @@ def test_catch_up_is_capped_to_the_newest_deadlines(engine, make_heartbeat, now)
 def test_new_and_paused_heartbeats_are_never_missed(engine, make_heartbeat, now) -> None:
     make_heartbeat("never-pinged")
     paused = make_heartbeat("paused", enabled=False)
-    ping_at(engine, paused.id, now)
+    ping(engine, paused.id, at=now)
     assert detector.run_pass(engine, now + timedelta(days=30)).misses == 0
     assert flips(engine) == []
 
 
 def test_a_ping_before_the_deadline_prevents_the_miss(engine, make_heartbeat, now) -> None:
     hb = make_heartbeat(interval=60)
-    ping_at(engine, hb.id, now)
-    ping_at(engine, hb.id, now + timedelta(seconds=59))
+    ping(engine, hb.id, at=now)
+    ping(engine, hb.id, at=now + timedelta(seconds=59))
     assert detector.run_pass(engine, now + timedelta(seconds=100)).misses == 0
     assert detector.run_pass(engine, now + timedelta(seconds=119)).misses == 1
 
 
 def test_a_ping_after_down_recovers_with_a_flip(engine, make_heartbeat, now) -> None:
     hb = make_heartbeat(interval=60)
-    ping_at(engine, hb.id, now)
+    ping(engine, hb.id, at=now)
     detector.run_pass(engine, now + timedelta(seconds=60))
-    ping_at(engine, hb.id, now + timedelta(seconds=70))
+    ping(engine, hb.id, at=now + timedelta(seconds=70))
     assert [f[1:4] for f in flips(engine)] == [("up", "down", "miss"), ("down", "up", "recovery")]
     assert load(engine, hb.id).status == "up"
 
 
 def test_misses_feed_the_rollups(engine, make_heartbeat, now) -> None:
     hb = make_heartbeat(interval=60)
-    ping_at(engine, hb.id, now)
+    ping(engine, hb.id, at=now)
     detector.run_pass(engine, now + timedelta(seconds=60 * 5))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT SUM(miss_count) FROM event_rollup")).scalar_one() == 5
@@ -115,7 +109,7 @@ def test_misses_feed_the_rollups(engine, make_heartbeat, now) -> None:
 def test_two_detectors_on_one_database_record_each_deadline_once(engine, database_url, make_heartbeat, now) -> None:
     heartbeats = [make_heartbeat(f"job-{i}", interval=10) for i in range(300)]
     for hb in heartbeats:
-        ping_at(engine, hb.id, now)
+        ping(engine, hb.id, at=now)
     # A second, independent engine stands for a second process.
     other = db.build_engine(database_url)
     barrier = threading.Barrier(2)

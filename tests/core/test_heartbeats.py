@@ -265,10 +265,10 @@ def test_an_interval_change_after_a_resume_counts_from_the_resume(engine, make_h
     from dashboard.core.contracts import HeartbeatUpdate
     from dashboard.core.heartbeats import pause_heartbeat, resume_heartbeat, update_heartbeat
     from dashboard.db import session_scope
-    from tests.core.test_detector import ping_at
+    from tests.factories import ping
 
     hb = make_heartbeat(interval=60)
-    ping_at(engine, hb.id, now - timedelta(days=2))
+    ping(engine, hb.id, at=now - timedelta(days=2))
     with session_scope(engine, write=True) as session:
         pause_heartbeat(session, hb.id, now - timedelta(days=1))
         resume_heartbeat(session, hb.id, now)

@@ -14,8 +14,8 @@ from dashboard.core.alerts.dispatcher import dispatch_pass
 from dashboard.db import write_engine
 from dashboard.pages.notifications import HeartbeatAlertsState, NotificationsState
 from dashboard.state import AuthState
-from tests.alerts.conftest import ping_at
 from tests.alerts.receivers import HttpReceiver, free_port
+from tests.factories import ping
 from tests.pages.helpers import run, visit
 
 SECRET = "whsec-0123456789abcdef"
@@ -128,7 +128,7 @@ def test_the_heartbeat_card_shows_routing_threshold_and_latest(
     hb = make_heartbeat("nightly")
     page = state(NotificationsState)
     call(page, "submit_channel", {"name": "hook", "url": "https://example.com/x", "is_default": "on"})
-    ping_at(engine, hb.id, now, "fail")
+    ping(engine, hb.id, "fail", at=now)
     dispatch_pass(engine, now, public_url="http://lubdub.test")
 
     visit(root, f"/heartbeats/{hb.id}")
