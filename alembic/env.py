@@ -28,6 +28,21 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table by dropping the old one; with foreign keys on,
+        # that DROP would cascade-delete every row that references it (rollups,
+        # flips, deliveries).  The pragma only works outside a transaction, so it is
+        # set on the raw connection before SQLAlchemy begins one.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _migrate(connection)
+    finally:
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

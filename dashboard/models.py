@@ -7,20 +7,25 @@ hot paths can compare plain integers in raw SQL.
 
 from __future__ import annotations
 
+import secrets
+import string
 import uuid
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from dashboard.core import schedule
-from dashboard.core.schedule import STATUS_NEW
+from dashboard.core.schedule import STATUS_NEW, Cadence, OpenRun, ScheduleState, derived_status, runs_from_json, runs_to_json
 from dashboard.timeutil import from_micros, to_micros, utcnow
 
-RESULTS = ("tick", "run", "complete", "fail", "miss")
-JOB_RESULTS = ("tick", "run", "complete", "fail")
+# What jobs report; ``log`` is recorded and changes nothing, ``skip`` satisfies a
+# deadline without counting as success or failure (see core/schedule.py).
+JOB_RESULTS = ("tick", "run", "complete", "fail", "log", "skip")
+# What the detector records: a missed deadline, a run that exceeded max_runtime.
+DETECTOR_RESULTS = ("miss", "timeout")
+RESULTS = JOB_RESULTS + DETECTOR_RESULTS
 ALLOWED_METHODS = ("GET", "POST", "HEAD", "PUT")
 DEFAULT_METHODS = ("GET", "POST", "HEAD")
 
@@ -52,11 +57,19 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+def new_ping_key() -> str:
+    """22 random [a-z0-9]: the secret part of a service's slug check-in URLs."""
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(22))
+
+
 class Service(SQLModel, table=True):
     __tablename__ = "service"
 
     id: str = Field(default_factory=new_uuid, sa_column=Column(String(36), primary_key=True))
     name: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
+    # /ping/{ping_key}/{slug} reaches this service's heartbeats by slug.
+    ping_key: str = Field(default_factory=new_ping_key, sa_column=Column(String(22), nullable=False, unique=True))
     description: str = Field(default="", sa_column=Column(String(500), nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
@@ -71,14 +84,25 @@ class Heartbeat(SQLModel, table=True):
     """
 
     __tablename__ = "heartbeat"
-    __table_args__ = (UniqueConstraint("service_id", "name", name="uq_heartbeat_service_name"),)
+    __table_args__ = (
+        UniqueConstraint("service_id", "name", name="uq_heartbeat_service_name"),
+        UniqueConstraint("service_id", "slug", name="uq_heartbeat_service_slug"),
+        CheckConstraint("(interval IS NULL) <> (schedule IS NULL)", name="ck_heartbeat_interval_or_schedule"),
+    )
 
     id: str = Field(default_factory=new_uuid, sa_column=Column(String(36), primary_key=True))
     service_id: str = Field(
         sa_column=Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     name: str = Field(sa_column=Column(String(100), nullable=False))
-    interval: int = Field(sa_column=Column(Integer, nullable=False))
+    # Either a fixed interval (seconds) or a cron schedule evaluated in timezone.
+    interval: Optional[int] = Field(default=None, sa_column=Column(Integer, nullable=True))
+    schedule: Optional[str] = Field(default=None, sa_column=Column(String(100), nullable=True))
+    timezone: str = Field(default="UTC", sa_column=Column(String(64), nullable=False, server_default="UTC"))
+    # A run (a `run` ping) without its end after this many seconds times out.
+    max_runtime: Optional[int] = Field(default=None, sa_column=Column(Integer, nullable=True))
+    # /ping/{service ping_key}/{slug}; unique within the service.
+    slug: Optional[str] = Field(default=None, sa_column=Column(String(100), nullable=True))
     grace: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     methods: str = Field(default=",".join(DEFAULT_METHODS), sa_column=Column(String(32), nullable=False))
     enabled: bool = Field(default=True, nullable=False)
@@ -86,8 +110,10 @@ class Heartbeat(SQLModel, table=True):
     last_ping_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
     next_due_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
     miss_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True, index=True))
-    # Start of the job currently running (a `run` ping), to time the next complete/fail.
-    last_run_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
+    # The runs in progress (core.schedule.runs_to_json), and the earliest moment one
+    # of them exceeds max_runtime: the detector's second deadline.
+    runs: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    run_timeout_at: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True, index=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
     # Alert only once this many consecutive fail/miss events happened (1 = on the flip itself).
@@ -99,23 +125,33 @@ class Heartbeat(SQLModel, table=True):
 
     def get_status(self, now: datetime) -> str:
         """The status shown at ``now`` (see ``core.schedule.derived_status``)."""
-        return schedule.derived_status(self.enabled, self.status, _micros(self.next_due_at), to_micros(now))
+        return derived_status(self.enabled, self.status, _micros(self.next_due_at), to_micros(now))
 
-    def schedule_state(self) -> schedule.ScheduleState:
+    @property
+    def cadence(self) -> Cadence:
+        return Cadence(self.interval, self.schedule, self.timezone)
+
+    def open_runs(self) -> list[OpenRun]:
+        return runs_from_json(self.runs)
+
+    def schedule_state(self) -> ScheduleState:
         """This row's schedule as the pure record ``core.schedule`` works on."""
-        return schedule.ScheduleState(
+        return ScheduleState(
             id=self.id, interval=self.interval, grace=self.grace, methods=tuple(self.method_list),
             enabled=self.enabled, status=self.status, last_ping_at=_micros(self.last_ping_at),
-            next_due_at=_micros(self.next_due_at), miss_at=_micros(self.miss_at), last_run_at=_micros(self.last_run_at),
+            next_due_at=_micros(self.next_due_at), miss_at=_micros(self.miss_at),
+            schedule=self.schedule, timezone=self.timezone, max_runtime=self.max_runtime,
+            runs=self.open_runs(), run_timeout_at=self.run_timeout_at,
         )
 
-    def store_schedule_state(self, state: schedule.ScheduleState) -> None:
+    def store_schedule_state(self, state: ScheduleState) -> None:
         """Copy back what ``core.schedule`` may have changed."""
         self.enabled, self.status = state.enabled, state.status
         self.last_ping_at = _datetime(state.last_ping_at)
         self.next_due_at = _datetime(state.next_due_at)
         self.miss_at = _datetime(state.miss_at)
-        self.last_run_at = _datetime(state.last_run_at)
+        self.runs = runs_to_json(state.runs)
+        self.run_timeout_at = state.run_timeout_at
 
 
 class Event(SQLModel, table=True):
@@ -134,6 +170,9 @@ class Event(SQLModel, table=True):
     source_ip: Optional[str] = Field(default=None, sa_column=Column(String(64), nullable=True))
     user_agent: Optional[str] = Field(default=None, sa_column=Column(String(300), nullable=True))
     duration_ms: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The job's exit status (0-255) when it reported one; the run id pairing start and end.
+    exit_code: Optional[int] = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
+    rid: Optional[str] = Field(default=None, sa_column=Column(String(64), nullable=True))
 
 
 class EventRollup(SQLModel, table=True):
@@ -154,6 +193,9 @@ class EventRollup(SQLModel, table=True):
     complete_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     fail_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     miss_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    timeout_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    log_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    skip_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     duration_total_ms: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     duration_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
 
@@ -201,7 +243,7 @@ class Flip(SQLModel, table=True):
     )
     old_status: str = Field(sa_column=Column(String(8), nullable=False))
     new_status: str = Field(sa_column=Column(String(8), nullable=False))
-    reason: str = Field(sa_column=Column(String(16), nullable=False))  # miss | fail | recovery
+    reason: str = Field(sa_column=Column(String(16), nullable=False))  # miss | fail | timeout | recovery
     created_at: datetime = Field(sa_column=Column(EpochMicros(), nullable=False))
     processed_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
     # The alert dispatcher's decision: "alerted" or "suppressed" (see core/alerts/dispatcher.py).

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.core.apikeys import create_api_key
 from dashboard.core.ingest import PingRequest, apply_pings
-from dashboard.core.recording import UPSERT_ROLLUP
+from dashboard.core.recording import ROLLUP_RESULTS, UPSERT_ROLLUP
 from dashboard.core.sql import executemany
 from dashboard.db import session_scope, write_engine, write_lock
 from dashboard.models import Heartbeat, Service
@@ -101,7 +101,7 @@ def add_events(
                 session.connection(),
                 heartbeat_id,
                 hour,
-                **{result: rollups[(hour, result)] for result in ("tick", "run", "complete", "fail", "miss")},
+                **{result: rollups[(hour, result)] for result in ROLLUP_RESULTS},
                 duration_total_ms=durations[(hour, "total")],
                 duration_count=durations[(hour, "count")],
             )
@@ -109,9 +109,7 @@ def add_events(
 
 def add_rollup(conn: Connection, heartbeat_id: str, hour_start: int, **counts: int) -> None:
     """Add counts to one hourly rollup row (``tick=3, miss=1, duration_total_ms=...``)."""
-    params = {"tick": 0, "run": 0, "complete": 0, "fail": 0, "miss": 0, "duration_total_ms": 0, "duration_count": 0}
-    params.update(counts)
-    executemany(conn, UPSERT_ROLLUP, [(
-        heartbeat_id, hour_start, params["tick"], params["run"], params["complete"], params["fail"],
-        params["miss"], params["duration_total_ms"], params["duration_count"],
-    )])
+    columns = [*ROLLUP_RESULTS, "duration_total_ms", "duration_count"]
+    unknown = set(counts) - set(columns)
+    assert not unknown, f"not a rollup count: {unknown}"
+    executemany(conn, UPSERT_ROLLUP, [(heartbeat_id, hour_start, *(counts.get(column, 0) for column in columns))])

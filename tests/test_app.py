@@ -25,4 +25,7 @@ def test_check_ins_api_metrics_and_reflex_share_one_app(client: TestClient, make
     assert client.get("/api/v1/service").status_code == 401
     assert client.get("/api/openapi.json").json()["info"]["title"] == "Lubdub API"
     assert 'lubdub_checkins_total{result="fail"} 1' in client.get("/metrics").text
-    assert client.get("/ping").text == '"pong"'  # Reflex's own exact /ping still answers
+    # A job whose $ID is empty calls /ping: not Reflex's "pong" (a 200), but the check-in's 404.
+    missing = client.get("/ping")
+    assert missing.status_code == 404 and "no heartbeat id" in missing.json()["error"]["message"]
+    assert client.get("/_health").status_code == 200  # Reflex's own health check still answers

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dashboard.api.schemas import ErrorBody
-from dashboard.core.contracts import METHOD_PATTERN, NAME_PATTERN, TEXT_PATTERN
+from dashboard.core.contracts import METHOD_PATTERN, NAME_PATTERN, SLUG_PATTERN, TEXT_PATTERN
 from dashboard.core.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ _PATTERN_MEANINGS = {
     NAME_PATTERN: "must contain a non-whitespace character and no NUL characters",
     TEXT_PATTERN: "must not contain NUL characters",
     METHOD_PATTERN: "must be one of GET, POST, HEAD, PUT",
+    SLUG_PATTERN: "must be 1 to 100 lowercase letters, digits, - or _",
 }
 
 
@@ -102,6 +103,9 @@ def _describe(error: Mapping[str, Any]) -> str:
         return f"must be one of {ctx.get('expected')}"
     if kind == "string_pattern_mismatch":
         return _PATTERN_MEANINGS.get(ctx.get("pattern", ""), "has an invalid format")
+    if kind == "value_error" and ctx.get("error") is not None:
+        # A validator's own words, e.g. "minute 61 is out of range 0-59".
+        return str(ctx["error"])
     return str(error.get("msg", "is invalid"))
 
 

@@ -169,6 +169,9 @@ def statistics(
             complete_count=b.complete_count,
             fail_count=b.failure_count,
             miss_count=b.miss_count,
+            timeout_count=b.timeout_count,
+            skip_count=b.skip_count,
+            log_count=b.log_count,
             uptime_ratio=b.uptime_ratio,
             avg_duration_ms=b.avg_duration_ms,
         )

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 from dashboard.config import get_settings
 from dashboard.core.contracts import ChannelKind, Scope
 from dashboard.models import ApiKey, Event, Heartbeat, Service
-from dashboard.timeutil import isoformat
+from dashboard.timeutil import from_micros, isoformat
 
 Timestamp = Annotated[
     datetime,
@@ -44,6 +44,7 @@ class ServicePublic(BaseModel):
     description: str
     heartbeat_count: int
     status_counts: StatusCounts
+    ping_key: str = Field(description="The secret in this service's slug check-in URLs: /ping/{ping_key}/{slug}.")
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -53,6 +54,7 @@ class ServicePublic(BaseModel):
             id=service.id,
             name=service.name,
             description=service.description,
+            ping_key=service.ping_key,
             heartbeat_count=sum(status_counts.values()),
             status_counts=StatusCounts(**status_counts),
             created_at=service.created_at,
@@ -70,18 +72,29 @@ class ServicePage(BaseModel):
 # --- heartbeats -------------------------------------------------------------------
 
 
+class RunInProgress(BaseModel):
+    rid: str | None = Field(description="The run id the job sent with `run`, or null.")
+    started_at: Timestamp
+    timed_out: bool = Field(description="It exceeded max_runtime (a `timeout` event was recorded).")
+
+
 class HeartbeatPublic(BaseModel):
     id: str
     service_id: str
     name: str
-    interval: int
+    interval: int | None = Field(description="Seconds between expected check-ins; null for a cron heartbeat.")
+    schedule: str | None = Field(description="Cron expression; null for an interval heartbeat.")
+    timezone: str = Field(description="IANA zone the schedule is evaluated in.")
     grace: int
+    max_runtime: int | None = Field(description="Seconds a run may take; null: no limit.")
+    slug: str | None
     methods: list[MethodName]
     enabled: bool
     status: Status = Field(description="new, up, late (past next_due_at, inside grace), down or paused.")
     url: str = Field(description="The check-in URL.")
     last_ping_at: Timestamp | None
     next_due_at: Timestamp | None = Field(description="When the heartbeat becomes late.")
+    runs_in_progress: list[RunInProgress] = Field(description="Runs started (`run`) whose end was not reported yet.")
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -93,13 +106,21 @@ class HeartbeatPublic(BaseModel):
             service_id=heartbeat.service_id,
             name=heartbeat.name,
             interval=heartbeat.interval,
+            schedule=heartbeat.schedule,
+            timezone=heartbeat.timezone,
             grace=heartbeat.grace,
+            max_runtime=heartbeat.max_runtime,
+            slug=heartbeat.slug,
             methods=heartbeat.method_list,  # type: ignore[arg-type]
             enabled=heartbeat.enabled,
             status=heartbeat.get_status(now),  # type: ignore[arg-type]
             url=f"{base}/ping/{heartbeat.id}",
             last_ping_at=heartbeat.last_ping_at,
             next_due_at=heartbeat.next_due_at,
+            runs_in_progress=[
+                RunInProgress(rid=run.rid or None, started_at=from_micros(run.started_at), timed_out=run.timed_out)
+                for run in heartbeat.open_runs()
+            ],
             created_at=heartbeat.created_at,
             updated_at=heartbeat.updated_at,
         )
@@ -123,7 +144,7 @@ class BulkDeleteResult(BaseModel):
 class EventPublic(BaseModel):
     id: int
     heartbeat_id: str
-    result: Literal["tick", "run", "complete", "fail", "miss"]
+    result: Literal["tick", "run", "complete", "fail", "log", "skip", "miss", "timeout"]
     message: str
     message_truncated: bool
     received_at: Timestamp
@@ -131,6 +152,8 @@ class EventPublic(BaseModel):
     source_ip: str | None
     user_agent: str | None
     duration_ms: int | None = Field(description="For a complete/fail that follows a run: the job's run time.")
+    exit_code: int | None = Field(description="The exit status the job reported (0-255), if any.")
+    rid: str | None = Field(description="The run id that pairs a run with its end, if the job sent one.")
 
     @classmethod
     def from_model(cls, event: Event) -> EventPublic:
@@ -142,10 +165,13 @@ class StatisticBucket(BaseModel):
     tick_count: int
     run_count: int
     complete_count: int
-    fail_count: int = Field(description="`fail` events plus `miss` events.")
+    fail_count: int = Field(description="Every failure: `fail`, `miss` and `timeout` events.")
     miss_count: int
+    timeout_count: int = Field(description="Runs that exceeded max_runtime.")
+    skip_count: int = Field(description="Runs the job deliberately skipped (neither success nor failure).")
+    log_count: int
     uptime_ratio: float | None = Field(
-        description="(tick + complete) / (tick + complete + fail + miss); null when the bucket has none of them."
+        description="(tick + complete) / (tick + complete + fail + miss + timeout); null when the bucket has none of them."
     )
     avg_duration_ms: float | None = Field(description="Mean run time of the timed complete/fail events, or null.")
 

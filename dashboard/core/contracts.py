@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from dashboard.core import cron
 from dashboard.models import ALLOWED_METHODS, DEFAULT_METHODS
 
 MAX_SECONDS = 31_536_000  # 365 days
@@ -97,22 +98,76 @@ class ServiceUpdate(_Input):
 # --- heartbeats -------------------------------------------------------------------
 
 
+def _schedule(raw: str) -> str:
+    try:
+        return cron.validate_schedule(raw)
+    except cron.CronError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _timezone(raw: str) -> str:
+    try:
+        return cron.validate_timezone(raw)
+    except cron.CronError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Schedule = Annotated[
+    str,
+    StringConstraints(max_length=cron.MAX_LENGTH),
+    AfterValidator(_schedule),
+    Field(description="A cron expression (5 fields, or @hourly, @daily, @weekly, @monthly, @yearly), "
+                      "evaluated in `timezone`; null for a heartbeat with an `interval`."),
+]
+Timezone = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_timezone),
+    Field(description="IANA time zone name the schedule is evaluated in, e.g. Europe/Berlin."),
+]
+MaxRuntime = Annotated[
+    int,
+    Field(ge=MIN_INTERVAL, le=MAX_SECONDS,
+          description="Seconds a run (a `run` check-in) may take before its end is reported; null: no limit."),
+]
+SLUG_PATTERN = r"^[a-z0-9_-]{1,100}$"
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_PATTERN),
+    Field(description="Lowercase letters, digits, - and _: the heartbeat's name in /ping/{ping_key}/{slug}."),
+]
+
+
 class HeartbeatCreate(_Input):
+    """Exactly one of ``interval`` and ``schedule`` (checked in core, naming the field)."""
+
     service_id: str = Field(json_schema_extra={"format": "uuid"})
     name: Name
-    interval: Interval
+    interval: Interval | None = None
+    schedule: Schedule | None = None
+    timezone: Timezone = "UTC"
     grace: Grace = 0
+    max_runtime: MaxRuntime | None = None
+    slug: Slug | None = None
     methods: Methods = Field(default_factory=lambda: list(DEFAULT_METHODS))
     enabled: bool = True
 
 
 class HeartbeatUpdate(_Input):
-    """Omitted fields keep their value."""
+    """Omitted fields keep their value.
+
+    ``schedule`` switches the heartbeat to cron and ``interval`` back to a fixed
+    interval; ``max_runtime: null`` and ``slug: null`` remove them.
+    """
 
     service_id: str = _optional(format="uuid")
     name: Name = _optional()
     interval: Interval = _optional()
+    schedule: Schedule | None = None
+    timezone: Timezone = _optional()
     grace: Grace = _optional()
+    max_runtime: MaxRuntime | None = None
+    slug: Slug | None = None
     methods: Methods = _optional()
     enabled: bool = _optional()
 

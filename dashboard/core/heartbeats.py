@@ -76,6 +76,24 @@ def _ensure_name_free(session: Session, service_id: str, name: str, exclude_id: 
         raise Conflict(f"the service already has a heartbeat named {name!r}")
 
 
+def _ensure_slug_free(session: Session, service_id: str, slug: str | None, exclude_id: str | None = None) -> None:
+    if slug is None:
+        return
+    query = select(Heartbeat.id).where(Heartbeat.service_id == service_id, Heartbeat.slug == slug)
+    if exclude_id is not None:
+        query = query.where(Heartbeat.id != exclude_id)
+    if session.exec(query).first() is not None:
+        raise Conflict(f"the service already has a heartbeat with the slug {slug!r}")
+
+
+def _cadence_fields(interval: int | None, cron_schedule: str | None) -> None:
+    """A heartbeat runs on exactly one of the two."""
+    if interval is None and cron_schedule is None:
+        raise Invalid("interval", "give interval (seconds between check-ins) or schedule (a cron expression)")
+    if interval is not None and cron_schedule is not None:
+        raise Invalid("schedule", "give either interval or schedule, not both")
+
+
 def _flush(session: Session, name: str) -> None:
     # The pre-checks cover the normal case; this covers a concurrent insert of the
     # same name, or a concurrent delete of the service, on PostgreSQL.
@@ -87,13 +105,19 @@ def _flush(session: Session, name: str) -> None:
 
 def create_heartbeat(session: Session, data: HeartbeatCreate, now: datetime) -> Heartbeat:
     """A new heartbeat: status ``new``, nothing due until its first check-in."""
+    _cadence_fields(data.interval, data.schedule)
     service_id = _existing_service_id(session, data.service_id)
     _ensure_name_free(session, service_id, data.name)
+    _ensure_slug_free(session, service_id, data.slug)
     heartbeat = Heartbeat(
         service_id=service_id,
         name=data.name,
         interval=data.interval,
+        schedule=data.schedule,
+        timezone=data.timezone,
         grace=data.grace,
+        max_runtime=data.max_runtime,
+        slug=data.slug,
         methods=",".join(data.methods),
         enabled=data.enabled,
         status=STATUS_NEW,
@@ -124,21 +148,27 @@ def update_heartbeat(session: Session, heartbeat_id: str, data: HeartbeatUpdate,
     """Change the fields present in ``data``; omitted ones keep their value.
 
     Pausing or resuming follows ``pause_heartbeat``/``resume_heartbeat`` (a resume
-    uses the new interval); an interval or grace change on an enabled heartbeat
-    moves its deadlines (``schedule.reschedule``).
+    uses the new cadence); a cadence, grace or run-time limit change on an enabled
+    heartbeat moves its deadlines (``schedule.reschedule``).  ``schedule``
+    switches to cron and ``interval`` back to a fixed interval.
     """
     heartbeat = get_heartbeat(session, heartbeat_id, for_update=True)
     changes = data.model_dump(exclude_unset=True)
+    _switch_cadence(heartbeat, changes)
     if "service_id" in changes:
         changes["service_id"] = _existing_service_id(session, changes["service_id"])
     target_service = changes.get("service_id", heartbeat.service_id)
     target_name = changes.get("name", heartbeat.name)
     if (target_service, target_name) != (heartbeat.service_id, heartbeat.name):
         _ensure_name_free(session, target_service, target_name, exclude_id=heartbeat.id)
+    target_slug = changes.get("slug", heartbeat.slug)
+    if (target_service, target_slug) != (heartbeat.service_id, heartbeat.slug):
+        _ensure_slug_free(session, target_service, target_slug, exclude_id=heartbeat.id)
 
-    schedule_changed = any(key in changes and changes[key] != getattr(heartbeat, key) for key in ("interval", "grace"))
-    previous_interval = heartbeat.interval
-    for key in ("service_id", "name", "interval", "grace"):
+    timing = ("interval", "schedule", "timezone", "grace", "max_runtime")
+    schedule_changed = any(key in changes and changes[key] != getattr(heartbeat, key) for key in timing)
+    previous = heartbeat.cadence
+    for key in ("service_id", "name", "slug", *timing):
         if key in changes:
             setattr(heartbeat, key, changes[key])
     if "methods" in changes:
@@ -150,11 +180,26 @@ def update_heartbeat(session: Session, heartbeat_id: str, data: HeartbeatUpdate,
     elif not enabled and heartbeat.enabled:
         _pause(heartbeat)
     elif heartbeat.enabled and schedule_changed:
-        _change_schedule(heartbeat, lambda state: schedule.reschedule(state, to_micros(now), previous_interval))
+        _change_schedule(heartbeat, lambda state: schedule.reschedule(state, to_micros(now), previous))
     heartbeat.updated_at = now
     session.add(heartbeat)
     _flush(session, heartbeat.name)
     return heartbeat
+
+
+def _switch_cadence(heartbeat: Heartbeat, changes: dict[str, object]) -> None:
+    """Turn ``interval``/``schedule`` in ``changes`` into the full pair the row gets."""
+    new_schedule = changes.get("schedule")
+    if "interval" in changes and new_schedule is not None:
+        raise Invalid("schedule", "give either interval or schedule, not both")
+    if new_schedule is not None:
+        changes["interval"] = None
+    elif "interval" in changes:
+        changes["schedule"] = None
+    elif "schedule" in changes:  # schedule: null without an interval
+        if heartbeat.schedule is not None:
+            raise Invalid("interval", "is required to switch from a cron schedule to an interval")
+        del changes["schedule"]
 
 
 def pause_heartbeat(session: Session, heartbeat_id: str, now: datetime) -> Heartbeat:

@@ -1,14 +1,17 @@
 """Write a batch of check-ins in one transaction (the group commit's unit of work).
 
-``apply_pings`` reads every heartbeat the batch touches, applies the pings in
-arrival order in memory, and writes events, final heartbeat states, hourly
-rollups and status flips with a handful of ``executemany`` calls.  A ping's
-answer (status, 404, 405) is decided inside the same transaction that records
-it, so a concurrent delete or update can never be half-seen.
+``apply_pings`` resolves slug URLs to heartbeats (creating them for
+``?create=1``), reads every heartbeat the batch touches, applies the pings in
+arrival order in memory (``core.schedule.apply_ping``), and writes events, final
+heartbeat states, hourly rollups and status flips with a handful of
+``executemany`` calls.  A ping's answer (status, 404, 405, 409) is decided inside
+the same transaction that records it, so a concurrent delete or update can never
+be half-seen.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,16 +21,23 @@ from sqlalchemy.engine import Connection
 
 from dashboard.core.counters import add_counters
 from dashboard.core.recording import RollupAccumulator, insert_flips
-from dashboard.core.schedule import ScheduleState, apply_ping
+from dashboard.core.schedule import STATUS_NEW, ScheduleState, apply_ping, runs_from_json, runs_to_json
 from dashboard.core.sql import driver_sql, executemany
 from dashboard.timeutil import to_micros
 
 MESSAGE_LIMIT = 1000
 _SELECT_CHUNK = 500
+# A heartbeat made by /ping/{ping_key}/{slug}?create=1: daily, an hour of grace.
+CREATED_INTERVAL_S = 86_400
+CREATED_GRACE_S = 3600
+CREATED_METHODS = "GET,POST,HEAD"
 
 
 @dataclass(slots=True)
 class PingRequest:
+    """One check-in.  It names its heartbeat by id, or by the service's
+    ``ping_key`` and the heartbeat's ``slug`` (then ``heartbeat_id`` is "")."""
+
     heartbeat_id: str
     result: str
     message: str = ""
@@ -35,30 +45,48 @@ class PingRequest:
     method: str = "GET"
     source_ip: str | None = None
     user_agent: str | None = None
+    rid: str | None = None
+    exit_code: int | None = None
+    ping_key: str | None = None
+    slug: str | None = None
+    # With a slug: create the heartbeat in the key's service when it does not exist.
+    create: bool = False
 
 
 @dataclass(slots=True, frozen=True)
 class PingOutcome:
-    """``kind`` is "ok", "not_found" or "method_not_allowed"."""
+    """``kind`` is "ok", "not_found", "method_not_allowed" or "conflict"."""
 
     kind: str
     status: str | None = None
     allowed_methods: tuple[str, ...] = ()
+    created: bool = False
+    message: str = ""
 
 
 NOT_FOUND = PingOutcome("not_found")
 
 _SELECT_COLUMNS = (
-    "SELECT id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, "
-    "miss_at, last_run_at FROM heartbeat WHERE id IN "
+    "SELECT id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at, "
+    "schedule, timezone, max_runtime, runs, run_timeout_at FROM heartbeat WHERE id IN "
 )
 _INSERT_EVENT = (
     "INSERT INTO event (heartbeat_id, result, message, message_truncated, received_at, "
-    "method, source_ip, user_agent, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "method, source_ip, user_agent, duration_ms, exit_code, rid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPDATE_HEARTBEAT = (
     "UPDATE heartbeat SET status = ?, last_ping_at = ?, next_due_at = ?, miss_at = ?, "
-    "last_run_at = ? WHERE id = ?"
+    "runs = ?, run_timeout_at = ? WHERE id = ?"
+)
+_SLUG_MATCHES = (
+    "SELECT h.id, h.slug FROM heartbeat h JOIN service s ON s.id = h.service_id "
+    "WHERE s.ping_key = ? AND h.slug = ?"
+)
+_SERVICE_BY_KEY = "SELECT id FROM service WHERE ping_key = ?"
+_NAME_TAKEN = "SELECT id FROM heartbeat WHERE service_id = ? AND name = ?"
+_INSERT_HEARTBEAT = (
+    "INSERT INTO heartbeat (id, service_id, name, slug, interval, grace, methods, enabled, status, timezone, "
+    "created_at, updated_at, alert_threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'UTC', ?, ?, 1)"
 )
 
 
@@ -70,8 +98,8 @@ def load_states(conn: Connection, ids: Sequence[str]) -> dict[str, ScheduleState
         chunk = tuple(ids[start : start + _SELECT_CHUNK])
         placeholders = "(" + ", ".join("?" * len(chunk)) + ")"
         statement = driver_sql(conn, _SELECT_COLUMNS + placeholders + lock)
-        for (hb_id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at,
-             last_run_at) in conn.exec_driver_sql(statement, chunk):
+        for (hb_id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at, schedule,
+             timezone, max_runtime, runs, run_timeout_at) in conn.exec_driver_sql(statement, chunk):
             states[hb_id] = ScheduleState(
                 id=hb_id,
                 interval=interval,
@@ -82,39 +110,92 @@ def load_states(conn: Connection, ids: Sequence[str]) -> dict[str, ScheduleState
                 last_ping_at=last_ping_at,
                 next_due_at=next_due_at,
                 miss_at=miss_at,
-                last_run_at=last_run_at,
+                schedule=schedule,
+                timezone=timezone,
+                max_runtime=max_runtime,
+                runs=runs_from_json(runs),
+                run_timeout_at=run_timeout_at,
             )
     return states
 
 
+def _create_by_slug(conn: Connection, ping_key: str, slug: str, received_micros: int) -> PingOutcome | str:
+    """A new heartbeat named and slugged ``slug`` in the key's service: its id, or why not."""
+    service = conn.exec_driver_sql(driver_sql(conn, _SERVICE_BY_KEY), (ping_key,)).first()
+    if service is None:
+        return NOT_FOUND
+    if conn.exec_driver_sql(driver_sql(conn, _NAME_TAKEN), (service[0], slug)).first() is not None:
+        return PingOutcome("conflict", message=f"the service already has a heartbeat named {slug!r} with another slug")
+    heartbeat_id = str(uuid.uuid4())
+    conn.exec_driver_sql(driver_sql(conn, _INSERT_HEARTBEAT), (
+        heartbeat_id, service[0], slug, slug, CREATED_INTERVAL_S, CREATED_GRACE_S, CREATED_METHODS, True,
+        STATUS_NEW, received_micros, received_micros,
+    ))
+    return heartbeat_id
+
+
+def _resolve_slugs(conn: Connection, pings: Sequence[PingRequest], received_micros: int) -> dict[tuple[str, str], PingOutcome | str]:
+    """(ping_key, slug) → the heartbeat id it names (created when asked), or the outcome to answer."""
+    resolved: dict[tuple[str, str], PingOutcome | str] = {}
+    wants_create = {(p.ping_key, p.slug) for p in pings if p.slug is not None and p.create}
+    for ping in pings:
+        if ping.slug is None or ping.ping_key is None or (ping.ping_key, ping.slug) in resolved:
+            continue
+        key = (ping.ping_key, ping.slug)
+        matches = list(conn.exec_driver_sql(driver_sql(conn, _SLUG_MATCHES), key))
+        if len(matches) == 1:
+            resolved[key] = str(matches[0][0])
+        elif len(matches) > 1:
+            resolved[key] = PingOutcome("conflict", message=f"{len(matches)} heartbeats have the slug {ping.slug!r}")
+        elif key in wants_create:
+            resolved[key] = _create_by_slug(conn, ping.ping_key, ping.slug, received_micros)
+        else:
+            resolved[key] = NOT_FOUND
+    return resolved
+
+
 def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: datetime) -> list[PingOutcome]:
     """Record ``pings`` (all stamped ``received_at``) inside the caller's transaction."""
-    states = load_states(conn, sorted({p.heartbeat_id for p in pings}))
     received_micros = to_micros(received_at)
+    slugs = _resolve_slugs(conn, pings, received_micros) if any(p.slug is not None for p in pings) else {}
+    created = {value for value in slugs.values() if isinstance(value, str)}
+    targets: list[str | PingOutcome] = []
+    for ping in pings:
+        target = slugs[(ping.ping_key, ping.slug)] if ping.slug is not None and ping.ping_key is not None \
+            else ping.heartbeat_id
+        targets.append(target)
+    states = load_states(conn, sorted({t for t in targets if isinstance(t, str)}))
     outcomes: list[PingOutcome] = []
     events: list[tuple[object, ...]] = []
     flips: list[tuple[str, str, str, str, int]] = []
     rollups = RollupAccumulator()
+    first_ping_of: set[str] = set()
 
-    for ping in pings:
-        state = states.get(ping.heartbeat_id)
+    for ping, target in zip(pings, targets, strict=True):
+        if isinstance(target, PingOutcome):
+            outcomes.append(target)
+            continue
+        state = states.get(target)
         if state is None:
             outcomes.append(NOT_FOUND)
             continue
         if ping.method not in state.methods:
             outcomes.append(PingOutcome("method_not_allowed", allowed_methods=state.methods))
             continue
-        effect = apply_ping(state, ping.result, received_micros)
-        events.append((ping.heartbeat_id, ping.result, ping.message, ping.message_truncated, received_micros,
-                       ping.method, ping.source_ip, ping.user_agent, effect.duration_ms))
-        rollups.add(ping.heartbeat_id, received_micros, ping.result, effect.duration_ms)
+        effect = apply_ping(state, ping.result, received_micros, ping.rid)
+        events.append((target, ping.result, ping.message, ping.message_truncated, received_micros,
+                       ping.method, ping.source_ip, ping.user_agent, effect.duration_ms, ping.exit_code, ping.rid))
+        rollups.add(target, received_micros, ping.result, effect.duration_ms)
         if effect.flip is not None:
-            flips.append((ping.heartbeat_id, *effect.flip, received_micros))
-        outcomes.append(PingOutcome("ok", status=state.effective_status(received_micros)))
+            flips.append((target, *effect.flip, received_micros))
+        # The first check-in of a heartbeat this batch created answers 201.
+        was_created = target in created and target not in first_ping_of
+        first_ping_of.add(target)
+        outcomes.append(PingOutcome("ok", status=state.effective_status(received_micros), created=was_created))
 
     executemany(conn, _INSERT_EVENT, events)
     executemany(conn, _UPDATE_HEARTBEAT, [
-        (s.status, s.last_ping_at, s.next_due_at, s.miss_at, s.last_run_at, s.id)
+        (s.status, s.last_ping_at, s.next_due_at, s.miss_at, runs_to_json(s.runs), s.run_timeout_at, s.id)
         for s in states.values() if s.dirty
     ])
     rollups.write(conn)

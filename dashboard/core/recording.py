@@ -14,22 +14,20 @@ from sqlalchemy.engine import Connection
 from dashboard.core.sql import executemany
 from dashboard.timeutil import HOUR
 
+# Every result that is counted per hour, in the order of the rollup columns.
+ROLLUP_RESULTS = ("tick", "run", "complete", "fail", "miss", "timeout", "log", "skip")
+_COUNT_COLUMNS = [f"{result}_count" for result in ROLLUP_RESULTS] + ["duration_total_ms", "duration_count"]
 UPSERT_ROLLUP = (
-    "INSERT INTO event_rollup (heartbeat_id, hour_start, tick_count, run_count, complete_count, "
-    "fail_count, miss_count, duration_total_ms, duration_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    f"INSERT INTO event_rollup (heartbeat_id, hour_start, {', '.join(_COUNT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (len(_COUNT_COLUMNS) + 2))}) "
     "ON CONFLICT (heartbeat_id, hour_start) DO UPDATE SET "
-    "tick_count = event_rollup.tick_count + excluded.tick_count, "
-    "run_count = event_rollup.run_count + excluded.run_count, "
-    "complete_count = event_rollup.complete_count + excluded.complete_count, "
-    "fail_count = event_rollup.fail_count + excluded.fail_count, "
-    "miss_count = event_rollup.miss_count + excluded.miss_count, "
-    "duration_total_ms = event_rollup.duration_total_ms + excluded.duration_total_ms, "
-    "duration_count = event_rollup.duration_count + excluded.duration_count"
+    + ", ".join(f"{column} = event_rollup.{column} + excluded.{column}" for column in _COUNT_COLUMNS)
 )
 _INSERT_FLIP = (
     "INSERT INTO flip (heartbeat_id, old_status, new_status, reason, created_at) VALUES (?, ?, ?, ?, ?)"
 )
-_ROLLUP_FIELDS = ("tick", "run", "complete", "fail", "miss")
+_RESULT_INDEX = {result: index for index, result in enumerate(ROLLUP_RESULTS)}
+_DURATION_TOTAL, _DURATION_COUNT = len(ROLLUP_RESULTS), len(ROLLUP_RESULTS) + 1
 
 
 def insert_flips(conn: Connection, flips: Sequence[tuple[str, str, str, str, int]]) -> None:
@@ -41,18 +39,18 @@ class RollupAccumulator:
     """Sums counts per (heartbeat, hour) so a batch writes one upsert per pair."""
 
     def __init__(self) -> None:
-        # (heartbeat, hour) -> [tick, run, complete, fail, miss, duration_total_ms, duration_count]
+        # (heartbeat, hour) -> one count per ROLLUP_RESULTS, then duration_total_ms, duration_count
         self._counts: dict[tuple[str, int], list[int]] = {}
 
     def add(self, heartbeat_id: str, received_micros: int, result: str, duration_ms: int | None) -> None:
         key = (heartbeat_id, received_micros - received_micros % HOUR)
         counts = self._counts.get(key)
         if counts is None:
-            counts = self._counts[key] = [0] * 7
-        counts[_ROLLUP_FIELDS.index(result)] += 1
+            counts = self._counts[key] = [0] * len(_COUNT_COLUMNS)
+        counts[_RESULT_INDEX[result]] += 1
         if duration_ms is not None:
-            counts[5] += duration_ms
-            counts[6] += 1
+            counts[_DURATION_TOTAL] += duration_ms
+            counts[_DURATION_COUNT] += 1
 
     def write(self, conn: Connection) -> None:
         executemany(conn, UPSERT_ROLLUP, [(hb_id, hour, *counts) for (hb_id, hour), counts in self._counts.items()])

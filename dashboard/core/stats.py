@@ -32,8 +32,8 @@ MAX_BUCKETS = 1000
 # division truncates the same way (towards the floor) on SQLite and PostgreSQL.
 _BUCKET_SUMS = text(
     "SELECT (hour_start - :first) / :width AS bucket, SUM(tick_count), SUM(run_count), "
-    "SUM(complete_count), SUM(fail_count), SUM(miss_count), SUM(duration_total_ms), "
-    "SUM(duration_count) FROM event_rollup "
+    "SUM(complete_count), SUM(fail_count), SUM(miss_count), SUM(timeout_count), SUM(log_count), "
+    "SUM(skip_count), SUM(duration_total_ms), SUM(duration_count) FROM event_rollup "
     "WHERE heartbeat_id = :heartbeat_id AND hour_start >= :first AND hour_start < :stop "
     "GROUP BY bucket"
 )
@@ -43,10 +43,12 @@ _BUCKET_SUMS = text(
 class Bucket:
     """Counts for [start, start + width).
 
-    ``fail_count`` counts ``fail`` events and ``miss_count`` the detector's
-    misses; ``failure_count`` is both, which is what the API calls ``fail_count``.
+    ``fail_count`` counts ``fail`` events, ``miss_count`` and ``timeout_count``
+    the detector's misses and run timeouts; ``failure_count`` is all three,
+    which is what the API calls ``fail_count``.  ``skip`` and ``log`` events are
+    neither success nor failure.
     ``uptime_ratio`` is the good share of the results that say whether the job
-    is healthy: (tick + complete) / (tick + complete + fail + miss), None when
+    is healthy: (tick + complete) / (tick + complete + every failure), None when
     the bucket has none of those (``run`` alone says nothing either way).
     ``avg_duration_ms`` is the mean over complete/fail events that carried a
     duration, None without any.
@@ -58,18 +60,21 @@ class Bucket:
     complete_count: int = 0
     fail_count: int = 0
     miss_count: int = 0
+    timeout_count: int = 0
+    log_count: int = 0
+    skip_count: int = 0
     uptime_ratio: float | None = None
     avg_duration_ms: float | None = None
 
     @property
     def failure_count(self) -> int:
         """Every failure, reported or detected."""
-        return self.fail_count + self.miss_count
+        return self.fail_count + self.miss_count + self.timeout_count
 
 
 def _bucket(start_micros: int, sums: tuple[int, ...]) -> Bucket:
-    tick, run, complete, fail, miss, duration_total, duration_count = sums
-    good, bad = tick + complete, fail + miss
+    tick, run, complete, fail, miss, timeout, log, skip, duration_total, duration_count = sums
+    good, bad = tick + complete, fail + miss + timeout
     return Bucket(
         start=from_micros(start_micros),
         tick_count=tick,
@@ -77,6 +82,9 @@ def _bucket(start_micros: int, sums: tuple[int, ...]) -> Bucket:
         complete_count=complete,
         fail_count=fail,
         miss_count=miss,
+        timeout_count=timeout,
+        log_count=log,
+        skip_count=skip,
         uptime_ratio=good / (good + bad) if good + bad else None,
         avg_duration_ms=duration_total / duration_count if duration_count else None,
     )
@@ -130,5 +138,5 @@ def heartbeat_statistics(
     params = {"heartbeat_id": heartbeat.id, "first": first, "width": width, "stop": first + count * width}
     # PostgreSQL returns SUM(bigint) as numeric: normalise to int.
     sums = {int(row[0]): tuple(int(v) for v in row[1:]) for row in session.connection().execute(_BUCKET_SUMS, params)}
-    empty = (0,) * 7
+    empty = (0,) * 10
     return [_bucket(first + i * width, sums.get(i, empty)) for i in range(count)]

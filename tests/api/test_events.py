@@ -35,6 +35,8 @@ def test_newest_first_by_default(client: TestClient, engine: Engine, heartbeat_i
         "source_ip": None,
         "user_agent": None,
         "duration_ms": 90_000,
+        "exit_code": None,
+        "rid": None,
     }
     assert [e["result"] for e in client.get(f"/api/v1/heartbeat/{heartbeat_id}/events?limit=2").json()] == [
         "complete",

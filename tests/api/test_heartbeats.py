@@ -37,13 +37,18 @@ def test_create_returns_the_heartbeat_with_its_url(client: TestClient, service_i
         "service_id": service_id,
         "name": "nightly backup",
         "interval": 86400,
+        "schedule": None,
+        "timezone": "UTC",
         "grace": 0,
+        "max_runtime": None,
+        "slug": None,
         "methods": ["GET", "POST", "HEAD"],
         "enabled": True,
         "status": "new",
         "url": f"http://lubdub.test/ping/{body['id']}",
         "last_ping_at": None,
         "next_due_at": None,
+        "runs_in_progress": [],
         "created_at": "2026-11-02T12:00:00.000000Z",
         "updated_at": "2026-11-02T12:00:00.000000Z",
     }
@@ -100,7 +105,15 @@ def test_limits_are_inclusive(client: TestClient, service_id: str) -> None:
 def test_missing_required_fields_are_listed(client: TestClient) -> None:
     response = client.post("/api/v1/heartbeat", json={})
     assert response.status_code == 422
-    assert set(response.json()["error"]["fields"]) == {"service_id", "name", "interval"}
+    assert set(response.json()["error"]["fields"]) == {"service_id", "name"}
+
+
+def test_a_heartbeat_needs_an_interval_or_a_schedule_but_not_both(client: TestClient, service_id: str) -> None:
+    neither = client.post("/api/v1/heartbeat", json={"service_id": service_id, "name": "x"})
+    assert neither.status_code == 422 and set(neither.json()["error"]["fields"]) == {"interval"}
+    both = create(client, service_id, schedule="0 3 * * *")
+    assert both.status_code == 422 and set(both.json()["error"]["fields"]) == {"schedule"}
+    assert client.get(f"/api/v1/service/{service_id}/heartbeats").json()["total"] == 0
 
 
 @pytest.mark.parametrize("unknown", [UNKNOWN, "not-a-uuid", ""])

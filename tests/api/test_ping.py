@@ -199,12 +199,13 @@ def test_the_rate_limit_answers_429_with_retry_after_and_counts_refusals(engine,
     running.writer.start()
 
 
-def test_only_single_segment_ids_are_check_in_paths() -> None:
+def test_everything_under_ping_is_answered_by_the_check_in_handler() -> None:
     from dashboard.api.ping import is_ping_path
 
     assert is_ping_path("/ping/abc") and is_ping_path("/v1/heartbeat/abc")
-    assert not is_ping_path("/ping") and not is_ping_path("/ping/abc/def")
-    assert not is_ping_path("/api/v1/heartbeat/abc") and not is_ping_path("/v1/heartbeat/abc/events")
+    assert is_ping_path("/ping") and is_ping_path("/ping/") and is_ping_path("/ping/abc/def")
+    assert is_ping_path("/PING/abc")
+    assert not is_ping_path("/pingu") and not is_ping_path("/api/v1/heartbeat/abc")
 
 
 def test_sql_looking_input_is_stored_verbatim(client, engine, make_heartbeat) -> None:

@@ -25,10 +25,12 @@ def test_create_returns_the_service(client: TestClient, now: datetime) -> None:
         "description": "invoices",
         "heartbeat_count": 0,
         "status_counts": {"new": 0, "up": 0, "late": 0, "down": 0, "paused": 0},
+        "ping_key": body["ping_key"],
         "created_at": "2026-11-02T12:00:00.000000Z",
         "updated_at": "2026-11-02T12:00:00.000000Z",
     }
     assert client.get(f"/api/v1/service/{body['id']}").json() == body
+    assert len(body["ping_key"]) == 22 and body["ping_key"].isalnum() and body["ping_key"].islower()
 
 
 def test_a_duplicate_name_is_a_conflict(client: TestClient) -> None:

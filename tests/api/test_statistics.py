@@ -26,6 +26,9 @@ def zero(start: str) -> dict[str, object]:
         "complete_count": 0,
         "fail_count": 0,
         "miss_count": 0,
+        "timeout_count": 0,
+        "skip_count": 0,
+        "log_count": 0,
         "uptime_ratio": None,
         "avg_duration_ms": None,
     }

@@ -13,7 +13,7 @@ def state(**overrides: object) -> ScheduleState:
     """Interval 60 s, grace 30 s, never pinged, unless overridden."""
     fields: dict[str, object] = dict(
         id="h", interval=60, grace=30, methods=("GET",), enabled=True, status="new",
-        last_ping_at=None, next_due_at=None, miss_at=None, last_run_at=None,
+        last_ping_at=None, next_due_at=None, miss_at=None,
     )
     fields.update(overrides)
     return ScheduleState(**fields)  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """What the detector records for a due heartbeat (``schedule.misses_due``)."""
 
-from dashboard.core.schedule import missed_deadlines, misses_due
+from dashboard.core.schedule import Cadence, missed_deadlines, misses_due
 from tests.core.schedule.helpers import T0, S
 
 
@@ -15,7 +15,7 @@ def test_a_catch_up_keeps_only_the_newest_deadlines() -> None:
 
 
 def test_the_first_miss_flips_an_up_heartbeat_down() -> None:
-    due = misses_due("up", 60, T0, T0 + 5 * S, 1000)
+    due = misses_due("up", Cadence(60), 0, T0, T0 + 5 * S, 1000)
     assert due is not None
     assert due.deadlines == [T0]
     assert due.flip == ("up", "down", "miss")
@@ -23,7 +23,7 @@ def test_the_first_miss_flips_an_up_heartbeat_down() -> None:
 
 
 def test_further_misses_while_down_do_not_flip_again() -> None:
-    due = misses_due("down", 60, T0, T0 + 150 * S, 1000)
+    due = misses_due("down", Cadence(60), 0, T0, T0 + 150 * S, 1000)
     assert due is not None
     assert due.deadlines == [T0, T0 + 60 * S, T0 + 120 * S]
     assert due.flip is None
@@ -31,4 +31,4 @@ def test_further_misses_while_down_do_not_flip_again() -> None:
 
 
 def test_nothing_is_due_before_the_deadline() -> None:
-    assert misses_due("up", 60, T0, T0 - 1, 1000) is None
+    assert misses_due("up", Cadence(60), 0, T0, T0 - 1, 1000) is None

@@ -36,10 +36,10 @@ def test_run_then_complete_carries_duration_and_run_keeps_deadline() -> None:
     due = T0 + 10 * S
     s = state(status="up", next_due_at=due, miss_at=due)
     apply_ping(s, "run", T0)
-    assert s.next_due_at == due and s.last_run_at == T0
+    assert s.next_due_at == due and [r.started_at for r in s.runs] == [T0]
     effect = apply_ping(s, "complete", T0 + 2_500_000)
     assert effect.duration_ms == 2500
-    assert s.last_run_at is None
+    assert s.runs == []
     # A second complete has no run to pair with.
     assert apply_ping(s, "complete", T0 + 3 * S).duration_ms is None
 
