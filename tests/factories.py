@@ -48,10 +48,13 @@ def ping(
     at: datetime | None = None,
     message: str = "",
     source_ip: str | None = None,
+    rid: str | None = None,
+    exit_code: int | None = None,
 ) -> None:
     """A check-in at ``at`` (default: now), recorded as the endpoint's writer records it."""
+    request = PingRequest(heartbeat_id, result, message=message, source_ip=source_ip, rid=rid, exit_code=exit_code)
     with write_lock(engine), write_engine(engine).begin() as conn:
-        apply_pings(conn, [PingRequest(heartbeat_id, result, message=message, source_ip=source_ip)], at or utcnow())
+        apply_pings(conn, [request], at or utcnow())
 
 
 def make_token(engine: Engine, scope: str = "read-write", name: str = "tests", now: datetime | None = None) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard.api import apikeys, channels, heartbeats, services
+from dashboard.api import apikeys, channels, heartbeats, schedules, services
 from dashboard.api.auth import EngineDep, authenticate
 from dashboard.api.docs import errors
 from dashboard.api.errors import install_error_handlers
@@ -65,7 +65,7 @@ def build_api(engine: Engine | None = None) -> FastAPI:
         responses={503: {"model": Health, "description": "The database is unreachable"}},
     )
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(authenticate)], responses=errors(401))
-    for module in (services, heartbeats, apikeys, channels):
+    for module in (services, heartbeats, schedules, apikeys, channels):
         v1.include_router(module.router)
     app.include_router(v1)
     return app

@@ -204,7 +204,8 @@ def _json_fields(body: bytes) -> dict[str, object]:
         raise PingError(400, "invalid_json", 'a JSON body must be an object like {"result": "...", "message": "..."}')
     for name in _FIELDS:
         value = data.get(name)
-        allowed = (str, int) if name == "exit_code" else (str, int, float)
+        # Numbers are taken for the text fields (a message of 42 is "42"), whole ones for ids and codes.
+        allowed = (str, int) if name in ("exit_code", "rid") else (str, int, float)
         if value is not None and (not isinstance(value, allowed) or isinstance(value, bool)):
             raise _bad(name, f"{name} must be a string")
     return {name: data[name] for name in _FIELDS if data.get(name) is not None}

@@ -134,8 +134,12 @@ def _create_by_slug(conn: Connection, ping_key: str, slug: str, received_micros:
     return heartbeat_id
 
 
-def _resolve_slugs(conn: Connection, pings: Sequence[PingRequest], received_micros: int) -> dict[tuple[str, str], PingOutcome | str]:
-    """(ping_key, slug) → the heartbeat id it names (created when asked), or the outcome to answer."""
+def _resolve_slugs(conn: Connection, pings: Sequence[PingRequest], received_micros: int,
+                   created: set[str]) -> dict[tuple[str, str], PingOutcome | str]:
+    """(ping_key, slug) → the heartbeat id it names, or the outcome to answer.
+
+    Heartbeats made for ``?create=1`` are added to ``created``.
+    """
     resolved: dict[tuple[str, str], PingOutcome | str] = {}
     wants_create = {(p.ping_key, p.slug) for p in pings if p.slug is not None and p.create}
     for ping in pings:
@@ -148,7 +152,10 @@ def _resolve_slugs(conn: Connection, pings: Sequence[PingRequest], received_micr
         elif len(matches) > 1:
             resolved[key] = PingOutcome("conflict", message=f"{len(matches)} heartbeats have the slug {ping.slug!r}")
         elif key in wants_create:
-            resolved[key] = _create_by_slug(conn, ping.ping_key, ping.slug, received_micros)
+            made = _create_by_slug(conn, ping.ping_key, ping.slug, received_micros)
+            if isinstance(made, str):
+                created.add(made)
+            resolved[key] = made
         else:
             resolved[key] = NOT_FOUND
     return resolved
@@ -157,8 +164,8 @@ def _resolve_slugs(conn: Connection, pings: Sequence[PingRequest], received_micr
 def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: datetime) -> list[PingOutcome]:
     """Record ``pings`` (all stamped ``received_at``) inside the caller's transaction."""
     received_micros = to_micros(received_at)
-    slugs = _resolve_slugs(conn, pings, received_micros) if any(p.slug is not None for p in pings) else {}
-    created = {value for value in slugs.values() if isinstance(value, str)}
+    created: set[str] = set()
+    slugs = _resolve_slugs(conn, pings, received_micros, created) if any(p.slug is not None for p in pings) else {}
     targets: list[str | PingOutcome] = []
     for ping in pings:
         target = slugs[(ping.ping_key, ping.slug)] if ping.slug is not None and ping.ping_key is not None \

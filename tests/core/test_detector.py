@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
@@ -136,3 +136,63 @@ def test_two_detectors_on_one_database_record_each_deadline_once(engine, databas
     assert sum(r.misses for r in reports) == 300 * 5
     assert len(flips(engine)) == 300
 
+
+
+def timeouts(engine, heartbeat_id: str) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT received_at, rid FROM event WHERE heartbeat_id = :id AND result = 'timeout' "
+                                 "ORDER BY received_at"), {"id": heartbeat_id})
+        return [(from_micros(r[0]), r[1]) for r in rows]
+
+
+def test_a_cron_heartbeat_misses_each_slot_in_its_zone(engine, make_heartbeat) -> None:
+    # Weekdays 09:00 Berlin (08:00 UTC in winter), 5 minutes of grace.
+    hb = make_heartbeat(interval=None, schedule="0 9 * * 1-5", timezone="Europe/Berlin", grace=300)
+    friday = datetime(2026, 1, 9, 8, 1, tzinfo=UTC)
+    ping(engine, hb.id, at=friday)
+    assert load(engine, hb.id).next_due_at == datetime(2026, 1, 12, 8, 0, tzinfo=UTC)  # Monday
+    detector.run_pass(engine, datetime(2026, 1, 14, 12, 0, tzinfo=UTC))  # Wednesday noon
+    assert misses(engine, hb.id) == [datetime(2026, 1, d, 8, 5, tzinfo=UTC) for d in (12, 13, 14)]
+    assert load(engine, hb.id).miss_at == datetime(2026, 1, 15, 8, 5, tzinfo=UTC)
+    assert [f[3] for f in flips(engine)] == ["miss"]
+
+
+def test_a_run_past_its_limit_records_a_timeout_once(engine, make_heartbeat, now) -> None:
+    hb = make_heartbeat(interval=3600, max_runtime=60)
+    ping(engine, hb.id, "run", at=now, rid="nightly-1")
+    assert detector.run_pass(engine, now + timedelta(seconds=59)).timeouts == 0
+    report = detector.run_pass(engine, now + timedelta(seconds=65))
+    assert (report.timeouts, report.flips) == (1, 1)
+    assert timeouts(engine, hb.id) == [(now + timedelta(seconds=60), "nightly-1")]
+    assert flips(engine)[-1][1:4] == ("new", "down", "timeout")
+    assert detector.run_pass(engine, now + timedelta(seconds=120)).timeouts == 0
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT SUM(timeout_count) FROM event_rollup")).scalar_one() == 1
+    # The late end still pairs with the run, records its full length and recovers.
+    ping(engine, hb.id, "complete", at=now + timedelta(seconds=300), rid="nightly-1")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT duration_ms FROM event WHERE result = 'complete'")).scalar_one() == 300_000
+    assert load(engine, hb.id).status == "up"
+    assert flips(engine)[-1][1:4] == ("down", "up", "recovery")
+
+
+def test_two_detectors_record_each_timeout_once(engine, database_url, make_heartbeat, now) -> None:
+    heartbeats = [make_heartbeat(f"job-{i}", interval=3600, max_runtime=10) for i in range(100)]
+    for hb in heartbeats:
+        ping(engine, hb.id, "run", at=now)
+    other = db.build_engine(database_url)
+    barrier = threading.Barrier(2)
+
+    def run(target) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        detector.run_pass(target, now + timedelta(seconds=11))
+
+    threads = [threading.Thread(target=run, args=(e,)) for e in (engine, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.dispose()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM event WHERE result = 'timeout'")).scalar_one() == 100
+    assert len(flips(engine)) == 100
