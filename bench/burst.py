@@ -2,7 +2,7 @@
 
 Open loop (see ``bench.openloop``): request ``i`` is due at ``i / 10,000`` s and
 its latency is measured from that moment, so the figure includes any time it
-waited for a connection.  The same burst against the no-op ``/ping`` route
+waited for a connection.  The same burst against the no-op ``/_health`` route
 first warms the server and shows that the client itself keeps the schedule.
 Afterwards every 200 must be one event of a distinct heartbeat in the database.
 """
@@ -48,8 +48,8 @@ def measure(heartbeats: int, *, window_s: float = WINDOW_S, connections: int = C
     rate = heartbeats / window_s
     with live.running_server(heartbeats) as bench:
         url = bench.server.url
-        wrk.run(url, duration_s=2, connections=connections, path="/ping")  # warm-up, writes nothing
-        noop = openloop.run(url, ["/ping"] * heartbeats, rate=rate, connections=connections)
+        wrk.run(url, duration_s=2, connections=connections, path=wrk.NOOP_PATH)  # warm-up, writes nothing
+        noop = openloop.run(url, [wrk.NOOP_PATH] * heartbeats, rate=rate, connections=connections)
         live.drain(1)
         before = seed.count_events(bench.server.database_url)
         burst = openloop.run(url, [f"/ping/{hb_id}" for hb_id in bench.ids], rate=rate, connections=connections)
@@ -81,7 +81,7 @@ def run(quick: bool = False) -> list[Figure]:
         Figure("burst completion (first scheduled to last answered)", burst["completion_window_s"], "s"),
         Figure("burst client lag p99 (scheduler behind schedule)", burst["send_lag_p99_ms"], "ms"),
         Figure("burst wait for a free connection p99 (server busy)", burst["connection_wait_p99_ms"], "ms"),
-        Figure("no-op burst p99 latency (same client, Reflex /ping)", noop["p99_ms"], "ms"),
+        Figure("no-op burst p99 latency (same client, Reflex /_health)", noop["p99_ms"], "ms"),
         Figure("no-op burst send window", noop["send_window_s"], "s"),
     ]
     write_result("burst", figures, result, started=started, quick=quick)

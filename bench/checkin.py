@@ -4,7 +4,7 @@ wrk (closed loop, keep-alive) spreads GET /ping/{id} over the seeded heartbeats
 for the measured window after a warm-up.  Afterwards the events in the database
 are counted: every acknowledged 200 must be there, and at most one extra per
 connection (requests in flight when wrk stopped, committed but never read).
-Reflex's own ``/ping`` answers "pong" without touching the database; the same
+Reflex's own ``/_health`` answers without touching the database (no Reflex db_url); the same
 wrk settings against it give the server's ceiling on this machine right now,
 and ``checkin / no-op`` is the figure that stays comparable on a noisy machine.
 """
@@ -25,7 +25,7 @@ THREADS = 1
 
 
 def measure(heartbeats: int, *, duration_s: float, connections: int = CONNECTIONS, threads: int = THREADS,
-            warmup_s: float = WARMUP_S, noop: bool = True) -> dict[str, Any]:
+            warmup_s: float = WARMUP_S, noop: bool = True, cron: bool = False) -> dict[str, Any]:
     """Check-ins for ``duration_s``; with ``noop``, the no-op route for half as long just before and after.
 
     Sandwiching the check-in run between the two halves of the no-op run keeps
@@ -34,9 +34,9 @@ def measure(heartbeats: int, *, duration_s: float, connections: int = CONNECTION
     def load(**target: Any) -> wrk.WrkResult:
         return wrk.run(url, duration_s=target.pop("seconds"), connections=connections, threads=threads, **target)
 
-    with live.running_server(heartbeats) as bench:
+    with live.running_server(heartbeats, cron=cron) as bench:
         url, database_url = bench.server.url, bench.server.database_url
-        load(seconds=warmup_s, path="/ping")
+        load(seconds=warmup_s, path=wrk.NOOP_PATH)
         load(seconds=warmup_s, ids_file=bench.ids_file)
         worker = live.backend_pid(bench)
         noop_runs = [_noop(load, worker, duration_s / 2)] if noop else []
@@ -84,7 +84,7 @@ def measure(heartbeats: int, *, duration_s: float, connections: int = CONNECTION
 
 def _noop(load: Any, worker: int, seconds: float) -> dict[str, float]:
     cpu_before = live.cpu_seconds(worker)
-    result = load(seconds=seconds, path="/ping")
+    result = load(seconds=seconds, path=wrk.NOOP_PATH)
     return {"requests": result.requests, "acknowledged": result.acknowledged, "duration_s": result.duration_s,
             "errors": result.errors, "p50_ms": result.p50_ms, "p99_ms": result.p99_ms,
             "cpu_s": live.cpu_seconds(worker) - cpu_before}
@@ -112,7 +112,7 @@ def run(quick: bool = False) -> list[Figure]:
         Figure("committed but unanswered (in flight when wrk stopped)", result["unacknowledged_committed"], "",
                result["connections"]),
         Figure("check-in p50 latency", round(result["p50_ms"], 2), "ms"),
-        Figure("no-op /ping requests/s (same server, same run)", round(noop["rate"]), "/s"),
+        Figure("no-op /_health requests/s (same server, same run)", round(noop["rate"]), "/s"),
         Figure("check-in / no-op throughput ratio", round(result["rate"] / noop["rate"], 3), ""),
         Figure("server CPU per check-in", result["server_cpu_us_per_ping"], "µs"),
         Figure("server CPU per no-op request", noop["server_cpu_us_per_request"], "µs"),

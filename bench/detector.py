@@ -30,14 +30,15 @@ IDLE_PASSES = 50
 SCALE_POINTS = (1_000, 10_000, 100_000)
 
 
-def measure(heartbeats: int, *, idle_passes: int = IDLE_PASSES, flagged: int | None = None) -> dict[str, Any]:
+def measure(heartbeats: int, *, idle_passes: int = IDLE_PASSES, flagged: int | None = None,
+            cron: bool = False) -> dict[str, Any]:
     flagged = heartbeats // 10 if flagged is None else flagged
     workdir = Path(tempfile.mkdtemp(prefix="lubdub-bench-detector-"))
     url = f"sqlite:///{workdir / 'lubdub.db'}"
     now = int(time.time()) * seed.SECOND
     try:
         seed.fresh_database(url)
-        seed.seed_heartbeats(url, heartbeats, now=now, interval=3600)
+        seed.seed_heartbeats(url, heartbeats, now=now, interval=3600, cron=cron)
         engine = build_engine(url)
         try:
             for _ in range(5):  # warm the pool, the statement cache and the page cache
@@ -48,8 +49,12 @@ def measure(heartbeats: int, *, idle_passes: int = IDLE_PASSES, flagged: int | N
                 report = run_pass(engine, from_micros(now))
                 idle.append(time.perf_counter() - started)
                 assert report.misses == 0
-            deadline = now + 60 * seed.SECOND
+            # A whole minute, so that for cron heartbeats (moved to "* * * * *") it is a slot.
+            minute = 60 * seed.SECOND
+            deadline = (now // minute + 2) * minute
             with seed.connect(url) as raw:
+                if cron:
+                    raw.executemany("UPDATE heartbeat SET schedule = '* * * * *' WHERE rowid <= ?", [(flagged,)])
                 raw.executemany("UPDATE heartbeat SET miss_at = ? WHERE rowid <= ?", [(deadline, flagged)])
             started = time.perf_counter()
             passes = misses = 0

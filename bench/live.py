@@ -33,13 +33,14 @@ class Bench:
 
 
 @contextmanager
-def running_server(heartbeats: int, *, interval: int = 3600) -> Iterator[Bench]:
-    """A live server whose database holds ``heartbeats`` up heartbeats (none due for ``interval`` s)."""
+def running_server(heartbeats: int, *, interval: int = 3600, cron: bool = False) -> Iterator[Bench]:
+    """A live server whose database holds ``heartbeats`` up heartbeats (none due for ``interval`` s;
+    with ``cron``, each on a cron schedule of ``seed.CRON_MIX`` in mixed zones)."""
     workdir = Path(tempfile.mkdtemp(prefix="lubdub-bench-"))
     url = f"sqlite:///{workdir / 'lubdub.db'}"
     try:
         seed.fresh_database(url)
-        ids = seed.seed_heartbeats(url, heartbeats, now=int(time.time() * seed.SECOND), interval=interval)
+        ids = seed.seed_heartbeats(url, heartbeats, now=int(time.time() * seed.SECOND), interval=interval, cron=cron)
         ids_file = wrk.write_ids(ids, workdir)
         server = start_live_server(workdir, url)
         try:

@@ -24,11 +24,19 @@ HOUR = 3600 * SECOND
 _CHUNK = 50_000
 _METHODS = "GET,POST,HEAD"
 
-_INSERT_SERVICE = "INSERT INTO service (id, name, description, created_at, updated_at) VALUES (?, ?, '', ?, ?)"
+_INSERT_SERVICE = (
+    "INSERT INTO service (id, name, description, ping_key, created_at, updated_at) VALUES (?, ?, '', ?, ?, ?)"
+)
 _INSERT_HEARTBEAT = (
-    "INSERT INTO heartbeat (id, service_id, name, interval, grace, methods, enabled, status, last_ping_at, "
-    "next_due_at, miss_at, last_run_at, created_at, updated_at, alert_threshold) "
-    "VALUES (?, ?, ?, ?, 0, ?, ?, 'up', ?, ?, ?, NULL, ?, ?, 1)"
+    "INSERT INTO heartbeat (id, service_id, name, interval, schedule, timezone, grace, methods, enabled, status, "
+    "last_ping_at, next_due_at, miss_at, created_at, updated_at, alert_threshold) "
+    "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, 'up', ?, ?, ?, ?, ?, 1)"
+)
+# A mix of real-world cron jobs and zones for the "every heartbeat on cron" runs.
+CRON_MIX = (
+    ("*/5 * * * *", "UTC"), ("0 * * * *", "Europe/Berlin"), ("30 2 * * *", "America/New_York"),
+    ("0 9 * * 1-5", "Asia/Kolkata"), ("15 */6 * * *", "Australia/Sydney"), ("0 0 * * 0", "America/Sao_Paulo"),
+    ("0 3 1 * *", "Africa/Cairo"), ("*/15 8-18 * * MON-FRI", "Asia/Tokyo"),
 )
 _INSERT_EVENT = (
     "INSERT INTO event (heartbeat_id, result, message, message_truncated, received_at, method, source_ip, "
@@ -37,7 +45,7 @@ _INSERT_EVENT = (
 _INSERT_ROLLUP = (
     "INSERT INTO event_rollup (heartbeat_id, hour_start, tick_count, run_count, complete_count, fail_count, "
     "miss_count, duration_total_ms, duration_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+)  # timeout/log/skip counts keep their default 0
 
 
 class Raw:
@@ -97,21 +105,26 @@ def count_events(url: str, heartbeat_id: str | None = None) -> int:
 
 
 def seed_heartbeats(url: str, count: int, *, now: int, interval: int = 3600, miss_at: int | None = None,
-                    service_name: str | None = None) -> list[str]:
+                    service_name: str | None = None, cron: bool = False) -> list[str]:
     """``count`` heartbeats that are up, last pinged at ``now`` (epoch micros), due one interval later.
 
-    ``miss_at`` overrides the stored deadline of all of them (default: now + interval).
-    Returns their ids in insertion order.
+    With ``cron``, each runs on a schedule of ``CRON_MIX`` (mixed zones) instead,
+    due at its next slot.  ``miss_at`` overrides the stored deadline of all of
+    them (default: when they are due).  Returns their ids in insertion order.
     """
+    from dashboard.core.schedule import Cadence
+
     service_id = str(uuid.uuid4())
     ids = [str(uuid.uuid4()) for _ in range(count)]
-    deadline = miss_at if miss_at is not None else now + interval * SECOND
-    rows = [
-        (hb_id, service_id, f"hb-{i:06d}", interval, _METHODS, True, now, now + interval * SECOND, deadline, now, now)
-        for i, hb_id in enumerate(ids)
-    ]
+    rows = []
+    for i, hb_id in enumerate(ids):
+        expression, zone = CRON_MIX[i % len(CRON_MIX)] if cron else (None, "UTC")
+        due = Cadence(None, expression, zone).fresh_from(now) if expression else now + interval * SECOND
+        rows.append((hb_id, service_id, f"hb-{i:06d}", None if expression else interval, expression, zone, _METHODS,
+                     True, now, due, miss_at if miss_at is not None else due, now, now))
     with connect(url) as raw:
-        raw.executemany(_INSERT_SERVICE, [(service_id, service_name or f"bench-{service_id[:8]}", now, now)])
+        raw.executemany(_INSERT_SERVICE, [(service_id, service_name or f"bench-{service_id[:8]}",
+                                           uuid.uuid4().hex[:22], now, now)])
         raw.executemany(_INSERT_HEARTBEAT, rows)
     return ids
 

@@ -87,12 +87,17 @@ class WrkResult:
         return self.non_2xx + self.socket_errors
 
 
+# A route of the same server that touches no database: Reflex's health check (the app
+# sets no Reflex db_url), answered through Reflex's whole middleware stack.
+NOOP_PATH = "/_health"
+
+
 def available() -> bool:
     return shutil.which("wrk") is not None
 
 
 def run(url: str, *, duration_s: float, connections: int, threads: int = 1, ids_file: Path | None = None,
-        prefix: str = "/ping/", path: str = "/ping", timeout_s: int = 10) -> WrkResult:
+        prefix: str = "/ping/", path: str = NOOP_PATH, timeout_s: int = 10) -> WrkResult:
     """Load ``url`` for ``duration_s``: cycling over ``ids_file`` under ``prefix``, or one fixed ``path``."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_SCRIPT)

@@ -262,9 +262,17 @@ def slots_between(expression: str, zone_name: str, first: int, last: int, limit:
     """
     if last < first:
         return []
+    # The usual case, a slot or two, comes from the cached window.
+    found: list[int] = []
+    slot = next_slot(expression, zone_name, first - 1)
+    while slot is not None and slot <= last and len(found) < _WINDOW:
+        found.append(slot)
+        slot = next_slot(expression, zone_name, slot)
+    if slot is None or slot > last:
+        return found[-limit:]
     # cronsim's reverse iteration yields slots strictly before a whole second.
     start = (last // SECOND + 1) * SECOND
-    found: list[int] = []
+    found = []
     backward = _iterate(expression, zone_name, start, reverse=True)
     try:
         while len(found) < limit:

@@ -45,6 +45,7 @@ _ADVANCE = text(
     "UPDATE heartbeat SET status = :status, miss_at = :next_miss_at "
     "WHERE id = :id AND miss_at = :miss_at AND enabled = :enabled"
 )
+_MOVE_DEADLINE = text("UPDATE heartbeat SET miss_at = :next_miss_at WHERE id = :id AND miss_at = :miss_at")
 _INSERT_MISS = (
     "INSERT INTO event (heartbeat_id, result, message, message_truncated, received_at) "
     "VALUES (?, 'miss', '', ?, ?)"
@@ -91,6 +92,9 @@ def _record(conn: Connection, rows: list, now: int, max_misses: int) -> PassRepo
         cadence = schedule.Cadence(row.interval, row.schedule, row.timezone)
         due = schedule.misses_due(row.status, cadence, row.grace, row.miss_at, now, max_misses)
         if due is None:
+            continue
+        if not due.deadlines:
+            conn.execute(_MOVE_DEADLINE, {"id": row.id, "miss_at": row.miss_at, "next_miss_at": due.next_miss_at})
             continue
         advanced = conn.execute(_ADVANCE, {
             "id": row.id, "miss_at": row.miss_at, "enabled": True,

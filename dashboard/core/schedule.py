@@ -95,6 +95,12 @@ class Cadence:
         """The due moment after ``slot``, itself a due moment."""
         return self.fresh_from(slot)
 
+    def first_at_or_after(self, moment: int) -> int | None:
+        """``moment`` when it is a due moment, else the next one (cron: slots only)."""
+        if self.schedule is None:
+            return moment
+        return cron.next_slot(self.schedule, self.timezone, moment - 1)
+
     def after_checkin(self, moment: int, grace: int) -> int | None:
         """When the next check-in is due after one at ``moment``.
 
@@ -346,12 +352,19 @@ def misses_due(status: str, cadence: Cadence, grace: int, miss_at: int, now: int
     moment whose grace has run out by ``now`` (a catch-up after downtime keeps
     the newest ``limit``), each stamped with its real deadline.  The first of a
     down period flips the heartbeat down (one alert per down period).  None when
-    nothing is due yet.
+    nothing is due yet; no ``deadlines`` when only the stored deadline must move.
     """
     grace_micros = grace * SECOND
-    due = cadence.due_moments(miss_at - grace_micros, now - grace_micros, limit)
+    first = cadence.first_at_or_after(miss_at - grace_micros)
+    if first is None:  # the schedule never fires again: nothing is ever due
+        return Misses(deadlines=[], next_miss_at=None, flip=None)
+    due = cadence.due_moments(first, now - grace_micros, limit)
     if not due:
-        return None
+        if first + grace_micros == miss_at:
+            return None
+        # A stored deadline that is no slot plus grace (written by hand, or by an
+        # older version) is moved to the next one rather than read on every pass.
+        return Misses(deadlines=[], next_miss_at=first + grace_micros, flip=None)
     following = cadence.following(due[-1])
     flip = (status, STATUS_DOWN, "miss") if status != STATUS_DOWN else None
     return Misses(deadlines=[moment + grace_micros for moment in due],

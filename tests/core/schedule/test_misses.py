@@ -32,3 +32,11 @@ def test_further_misses_while_down_do_not_flip_again() -> None:
 
 def test_nothing_is_due_before_the_deadline() -> None:
     assert misses_due("up", Cadence(60), 0, T0, T0 - 1, 1000) is None
+
+
+def test_a_stored_deadline_off_the_cron_grid_is_moved_to_the_next_slot() -> None:
+    hourly = Cadence(None, "0 * * * *")
+    due = misses_due("up", hourly, 60, T0 + 10 * S, T0 + 20 * S, 1000)  # T0 is on the hour
+    assert due is not None and due.deadlines == [] and due.flip is None
+    # T0 is itself a slot, so the deadline becomes T0 + grace: still ahead at T0 + 20 s.
+    assert due.next_miss_at == T0 + 60 * S
