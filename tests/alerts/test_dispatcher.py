@@ -186,3 +186,22 @@ def test_renotify_skips_paused_heartbeats(engine, make_heartbeat, now) -> None:
     with write_engine(engine).begin() as conn:
         conn.execute(text("UPDATE heartbeat SET enabled = :no"), {"no": False})
     assert renotify_pass(engine, now + 30 * MINUTE, public_url=PUBLIC_URL) == 0
+
+
+def test_a_run_past_its_limit_is_alerted_as_a_down_with_reason_timeout(engine, make_heartbeat, now) -> None:
+    from dashboard.core.alerts.payloads import render
+
+    hb = make_heartbeat("export", interval=3600, max_runtime=60)
+    web = make_channel(engine, "webhook", {"url": "https://example.com/hook"}, name="web", now=now)
+    attach(engine, web, now, heartbeat_id=hb.id)
+    ping(engine, hb.id, at=now)
+    ping(engine, hb.id, "run", at=now + timedelta(seconds=1), rid="r1")
+    detector.run_pass(engine, now + timedelta(seconds=62))
+    assert dispatch(engine, now + timedelta(seconds=63)).deliveries == 1
+    payload = json.loads(rows(engine, "SELECT payload FROM delivery")[0].payload)
+    assert (payload["status"], payload["reason"], payload["changed_at"]) == ("down", "timeout", "2026-11-02T12:01:01.000000Z")
+    assert "took longer than its run-time limit" in render(payload).body
+    # Its late end is a recovery.
+    ping(engine, hb.id, "complete", at=now + timedelta(seconds=90), rid="r1")
+    assert dispatch(engine, now + timedelta(seconds=91)).deliveries == 1
+    assert [d.kind for d in deliveries(engine)] == ["alert", "recovery"]

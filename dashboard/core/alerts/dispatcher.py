@@ -61,7 +61,7 @@ _PREVIOUS_DOWN = text(
 )
 _FAILURES_SINCE = text(
     "SELECT COUNT(*) FROM event WHERE heartbeat_id = :heartbeat_id AND received_at >= :since "
-    "AND received_at < :until AND result IN ('fail', 'miss')"
+    "AND received_at < :until AND result IN ('fail', 'miss', 'timeout')"
 )
 _CLAIM = text(
     "UPDATE flip SET processed_at = :now, outcome = :outcome WHERE id = :id AND processed_at IS NULL"

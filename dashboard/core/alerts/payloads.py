@@ -20,6 +20,7 @@ HEARTBEAT_PAGE = "/heartbeats/{id}"
 _REASONS = {
     "miss": "no check-in arrived in time",
     "fail": "the job reported a failure",
+    "timeout": "a run took longer than its run-time limit",
     "recovery": "a check-in arrived",
 }
 
