@@ -17,6 +17,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, I
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from dashboard.core.days_off import parse_skip_dates
 from dashboard.core.schedule import STATUS_NEW, Cadence, OpenRun, ScheduleState, derived_status, runs_from_json, runs_to_json
 from dashboard.timeutil import from_micros, to_micros, utcnow
 
@@ -99,6 +100,10 @@ class Heartbeat(SQLModel, table=True):
     interval: Optional[int] = Field(default=None, sa_column=Column(Integer, nullable=True))
     schedule: Optional[str] = Field(default=None, sa_column=Column(String(100), nullable=True))
     timezone: str = Field(default="UTC", sa_column=Column(String(64), nullable=False, server_default="UTC"))
+    # Days a cron heartbeat's slots are not expected: public holidays of a country
+    # (DE, US-NY) and one-off dates (comma-separated ISO dates), in its zone.
+    holidays: Optional[str] = Field(default=None, sa_column=Column(String(16), nullable=True))
+    skip_dates: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
     # A run (a `run` ping) without its end after this many seconds times out.
     max_runtime: Optional[int] = Field(default=None, sa_column=Column(Integer, nullable=True))
     # /ping/{service ping_key}/{slug}; unique within the service.
@@ -129,7 +134,7 @@ class Heartbeat(SQLModel, table=True):
 
     @property
     def cadence(self) -> Cadence:
-        return Cadence(self.interval, self.schedule, self.timezone)
+        return Cadence(self.interval, self.schedule, self.timezone, self.holidays, parse_skip_dates(self.skip_dates))
 
     def open_runs(self) -> list[OpenRun]:
         return runs_from_json(self.runs)
@@ -141,6 +146,7 @@ class Heartbeat(SQLModel, table=True):
             enabled=self.enabled, status=self.status, last_ping_at=_micros(self.last_ping_at),
             next_due_at=_micros(self.next_due_at), miss_at=_micros(self.miss_at),
             schedule=self.schedule, timezone=self.timezone, max_runtime=self.max_runtime,
+            holidays=self.holidays, skip_dates=parse_skip_dates(self.skip_dates),
             runs=self.open_runs(), run_timeout_at=self.run_timeout_at,
         )
 

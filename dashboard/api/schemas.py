@@ -8,13 +8,14 @@ bodies are the input records of ``dashboard.core.contracts``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 
 from dashboard.config import get_settings
 from dashboard.core.contracts import ChannelKind, Scope
+from dashboard.core.days_off import parse_skip_dates
 from dashboard.models import ApiKey, Event, Heartbeat, Service
 from dashboard.timeutil import from_micros, isoformat
 
@@ -88,6 +89,8 @@ class HeartbeatPublic(BaseModel):
     grace: int
     max_runtime: int | None = Field(description="Seconds a run may take; null: no limit.")
     slug: str | None
+    holidays: str | None = Field(description="Country (and region) whose public holidays have no slots, e.g. DE-BY.")
+    skip_dates: list[date] = Field(description="One-off dates without slots, in the heartbeat's zone.")
     methods: list[MethodName]
     enabled: bool
     status: Status = Field(description="new, up, late (past next_due_at, inside grace), down or paused.")
@@ -111,6 +114,8 @@ class HeartbeatPublic(BaseModel):
             grace=heartbeat.grace,
             max_runtime=heartbeat.max_runtime,
             slug=heartbeat.slug,
+            holidays=heartbeat.holidays,
+            skip_dates=sorted(parse_skip_dates(heartbeat.skip_dates)),
             methods=heartbeat.method_list,  # type: ignore[arg-type]
             enabled=heartbeat.enabled,
             status=heartbeat.get_status(now),  # type: ignore[arg-type]

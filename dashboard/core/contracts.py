@@ -14,11 +14,12 @@ their value.  A channel's ``config`` is checked per kind in
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from dashboard.core import cron
+from dashboard.core import cron, days_off
 from dashboard.models import ALLOWED_METHODS, DEFAULT_METHODS
 
 MAX_SECONDS = 31_536_000  # 365 days
@@ -130,6 +131,38 @@ MaxRuntime = Annotated[
     Field(ge=MIN_INTERVAL, le=MAX_SECONDS,
           description="Seconds a run (a `run` check-in) may take before its end is reported; null: no limit."),
 ]
+def _holidays(raw: str) -> str:
+    try:
+        return days_off.validate_holidays(raw)
+    except days_off.DaysOffError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Holidays = Annotated[
+    str,
+    StringConstraints(max_length=16),
+    AfterValidator(_holidays),
+    Field(description="Public holidays on which a cron heartbeat's slots are not expected: a country code "
+                      "with an optional subdivision, e.g. DE, DE-BY, US-NY (cron heartbeats only)."),
+]
+def _iso_date(raw: object) -> date:
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{str(raw)[:20]!r} is not a date like 2026-12-24")
+
+
+SkipDates = Annotated[
+    # Dates arrive as JSON strings (YYYY-MM-DD); numbers are not taken for dates.
+    list[Annotated[date, BeforeValidator(_iso_date)]],
+    Field(max_length=days_off.MAX_SKIP_DATES,
+          description="One-off dates (YYYY-MM-DD, in the heartbeat's zone) on which no slot is expected "
+                      "(cron heartbeats only)."),
+]
 SLUG_PATTERN = r"^[a-z0-9_-]{1,100}$"
 Slug = Annotated[
     str,
@@ -149,6 +182,8 @@ class HeartbeatCreate(_Input):
     grace: Grace = 0
     max_runtime: MaxRuntime | None = None
     slug: Slug | None = None
+    holidays: Holidays | None = None
+    skip_dates: SkipDates | None = None
     methods: Methods = Field(default_factory=lambda: list(DEFAULT_METHODS))
     enabled: bool = True
 
@@ -157,7 +192,8 @@ class HeartbeatUpdate(_Input):
     """Omitted fields keep their value.
 
     ``schedule`` switches the heartbeat to cron and ``interval`` back to a fixed
-    interval; ``max_runtime: null`` and ``slug: null`` remove them.
+    interval (which drops its days off); ``max_runtime``, ``slug``, ``holidays``
+    and ``skip_dates`` set to null remove them.
     """
 
     service_id: str = _optional(format="uuid")
@@ -168,6 +204,8 @@ class HeartbeatUpdate(_Input):
     grace: Grace = _optional()
     max_runtime: MaxRuntime | None = None
     slug: Slug | None = None
+    holidays: Holidays | None = None
+    skip_dates: SkipDates | None = None
     methods: Methods = _optional()
     enabled: bool = _optional()
 

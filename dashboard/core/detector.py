@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.core import schedule
 from dashboard.core.counters import add_counters
+from dashboard.core.days_off import parse_skip_dates
 from dashboard.core.recording import RollupAccumulator, insert_flips
 from dashboard.core.schedule import STATUS_DOWN
 from dashboard.core.sql import executemany
@@ -34,7 +35,7 @@ from dashboard.timeutil import from_micros, isoformat, to_micros
 CLAIM_BATCH = 2000
 
 _DUE = text(
-    "SELECT id, interval, schedule, timezone, grace, status, miss_at FROM heartbeat "
+    "SELECT id, interval, schedule, timezone, holidays, skip_dates, grace, status, miss_at FROM heartbeat "
     "WHERE miss_at <= :now AND enabled = :enabled ORDER BY miss_at, id LIMIT :limit"
 )
 _DUE_TIMEOUTS = text(
@@ -89,7 +90,8 @@ def _record(conn: Connection, rows: list, now: int, max_misses: int) -> PassRepo
     rollups = RollupAccumulator()
     # Lock rows in id order, as the ping writer does, so PostgreSQL never deadlocks.
     for row in sorted(rows, key=lambda r: r.id):
-        cadence = schedule.Cadence(row.interval, row.schedule, row.timezone)
+        cadence = schedule.Cadence(row.interval, row.schedule, row.timezone, row.holidays,
+                                   parse_skip_dates(row.skip_dates))
         due = schedule.misses_due(row.status, cadence, row.grace, row.miss_at, now, max_misses)
         if due is None:
             continue

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, func, select
 
 from dashboard.core import schedule
 from dashboard.core.contracts import MAX_ALERT_THRESHOLD, HeartbeatCreate, HeartbeatUpdate
+from dashboard.core.days_off import store_skip_dates
 from dashboard.core.errors import Conflict, Invalid, NotFound
 from dashboard.core.ids import parse_id
 from dashboard.core.paging import Page, offset
@@ -94,6 +95,14 @@ def _cadence_fields(interval: int | None, cron_schedule: str | None) -> None:
         raise Invalid("schedule", "give either interval or schedule, not both")
 
 
+def _days_off_need_cron(cron_schedule: str | None, holidays: str | None, skip_dates: str | None) -> None:
+    if cron_schedule is None:
+        if holidays is not None:
+            raise Invalid("holidays", "applies to cron heartbeats only: give a schedule")
+        if skip_dates is not None:
+            raise Invalid("skip_dates", "applies to cron heartbeats only: give a schedule")
+
+
 def _flush(session: Session, name: str) -> None:
     # The pre-checks cover the normal case; this covers a concurrent insert of the
     # same name, or a concurrent delete of the service, on PostgreSQL.
@@ -106,6 +115,8 @@ def _flush(session: Session, name: str) -> None:
 def create_heartbeat(session: Session, data: HeartbeatCreate, now: datetime) -> Heartbeat:
     """A new heartbeat: status ``new``, nothing due until its first check-in."""
     _cadence_fields(data.interval, data.schedule)
+    skip_dates = store_skip_dates(data.skip_dates)
+    _days_off_need_cron(data.schedule, data.holidays, skip_dates)
     service_id = _existing_service_id(session, data.service_id)
     _ensure_name_free(session, service_id, data.name)
     _ensure_slug_free(session, service_id, data.slug)
@@ -118,6 +129,8 @@ def create_heartbeat(session: Session, data: HeartbeatCreate, now: datetime) -> 
         grace=data.grace,
         max_runtime=data.max_runtime,
         slug=data.slug,
+        holidays=data.holidays,
+        skip_dates=skip_dates,
         methods=",".join(data.methods),
         enabled=data.enabled,
         status=STATUS_NEW,
@@ -155,6 +168,10 @@ def update_heartbeat(session: Session, heartbeat_id: str, data: HeartbeatUpdate,
     heartbeat = get_heartbeat(session, heartbeat_id, for_update=True)
     changes = data.model_dump(exclude_unset=True)
     _switch_cadence(heartbeat, changes)
+    if "skip_dates" in changes:
+        changes["skip_dates"] = store_skip_dates(changes["skip_dates"])
+    _days_off_need_cron(changes.get("schedule", heartbeat.schedule), changes.get("holidays", heartbeat.holidays),
+                        changes.get("skip_dates", heartbeat.skip_dates))
     if "service_id" in changes:
         changes["service_id"] = _existing_service_id(session, changes["service_id"])
     target_service = changes.get("service_id", heartbeat.service_id)
@@ -165,7 +182,7 @@ def update_heartbeat(session: Session, heartbeat_id: str, data: HeartbeatUpdate,
     if (target_service, target_slug) != (heartbeat.service_id, heartbeat.slug):
         _ensure_slug_free(session, target_service, target_slug, exclude_id=heartbeat.id)
 
-    timing = ("interval", "schedule", "timezone", "grace", "max_runtime")
+    timing = ("interval", "schedule", "timezone", "holidays", "skip_dates", "grace", "max_runtime")
     schedule_changed = any(key in changes and changes[key] != getattr(heartbeat, key) for key in timing)
     previous = heartbeat.cadence
     for key in ("service_id", "name", "slug", *timing):
@@ -196,6 +213,10 @@ def _switch_cadence(heartbeat: Heartbeat, changes: dict[str, object]) -> None:
         changes["interval"] = None
     elif "interval" in changes:
         changes["schedule"] = None
+        # Days off only mean something to a cron schedule: they go with it (and
+        # giving some in the same change is refused below).
+        changes.setdefault("holidays", None)
+        changes.setdefault("skip_dates", None)
     elif "schedule" in changes:  # schedule: null without an interval
         if heartbeat.schedule is not None:
             raise Invalid("interval", "is required to switch from a cron schedule to an interval")

@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from dashboard.core.counters import add_counters
+from dashboard.core.days_off import parse_skip_dates
 from dashboard.core.recording import RollupAccumulator, insert_flips
 from dashboard.core.schedule import STATUS_NEW, ScheduleState, apply_ping, runs_from_json, runs_to_json
 from dashboard.core.sql import driver_sql, executemany
@@ -68,7 +69,7 @@ NOT_FOUND = PingOutcome("not_found")
 
 _SELECT_COLUMNS = (
     "SELECT id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at, "
-    "schedule, timezone, max_runtime, runs, run_timeout_at FROM heartbeat WHERE id IN "
+    "schedule, timezone, max_runtime, holidays, skip_dates, runs, run_timeout_at FROM heartbeat WHERE id IN "
 )
 _INSERT_EVENT = (
     "INSERT INTO event (heartbeat_id, result, message, message_truncated, received_at, "
@@ -99,7 +100,7 @@ def load_states(conn: Connection, ids: Sequence[str]) -> dict[str, ScheduleState
         placeholders = "(" + ", ".join("?" * len(chunk)) + ")"
         statement = driver_sql(conn, _SELECT_COLUMNS + placeholders + lock)
         for (hb_id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at, schedule,
-             timezone, max_runtime, runs, run_timeout_at) in conn.exec_driver_sql(statement, chunk):
+             timezone, max_runtime, holidays, skip_dates, runs, run_timeout_at) in conn.exec_driver_sql(statement, chunk):
             states[hb_id] = ScheduleState(
                 id=hb_id,
                 interval=interval,
@@ -113,6 +114,8 @@ def load_states(conn: Connection, ids: Sequence[str]) -> dict[str, ScheduleState
                 schedule=schedule,
                 timezone=timezone,
                 max_runtime=max_runtime,
+                holidays=holidays,
+                skip_dates=parse_skip_dates(skip_dates),
                 runs=runs_from_json(runs),
                 run_timeout_at=run_timeout_at,
             )

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 
-from dashboard.core import cron
-from dashboard.timeutil import MILLISECOND, SECOND
+from dashboard.core import cron, days_off
+from dashboard.timeutil import MILLISECOND, SECOND, from_micros
 
 # Stored statuses; "late" and "paused" are derived (see ``derived_status``).
 STATUS_NEW, STATUS_UP, STATUS_DOWN = "new", "up", "down"
@@ -77,19 +78,29 @@ def down_after(next_due_at: int | None, grace: int) -> int | None:
 MAX_OPEN_RUNS = 50  # runs in progress kept per heartbeat; the oldest is forgotten beyond this
 
 
+# How many consecutive days off a cron heartbeat may have before "it never fires" is assumed.
+_MAX_SKIPPED_SLOTS = 5000
+
+
 @dataclass(frozen=True, slots=True)
 class Cadence:
-    """When check-ins are expected: every ``interval`` seconds, or on a cron ``schedule``."""
+    """When check-ins are expected: every ``interval`` seconds, or on a cron ``schedule``.
+
+    A cron cadence skips the slots that fall on a day off in its zone: a public
+    holiday of ``holidays`` (``DE``, ``US-NY``) or one of ``skip_dates``.
+    """
 
     interval: int | None  # seconds; None for a cron heartbeat
     schedule: str | None = None
     timezone: str = "UTC"
+    holidays: str | None = None
+    skip_dates: frozenset[date] = frozenset()
 
     def fresh_from(self, moment: int) -> int | None:
         """When a period that starts at ``moment`` (resume, schedule change) is first due."""
         if self.schedule is None:
             return moment + self._step()
-        return cron.next_slot(self.schedule, self.timezone, moment)
+        return self._slot_after(moment)
 
     def following(self, slot: int) -> int | None:
         """The due moment after ``slot``, itself a due moment."""
@@ -99,7 +110,7 @@ class Cadence:
         """``moment`` when it is a due moment, else the next one (cron: slots only)."""
         if self.schedule is None:
             return moment
-        return cron.next_slot(self.schedule, self.timezone, moment - 1)
+        return self._slot_after(moment - 1)
 
     def after_checkin(self, moment: int, grace: int) -> int | None:
         """When the next check-in is due after one at ``moment``.
@@ -111,7 +122,7 @@ class Cadence:
         """
         if self.schedule is None:
             return moment + self._step()
-        upcoming = cron.next_slot(self.schedule, self.timezone, moment)
+        upcoming = self._slot_after(moment)
         if upcoming is None:
             return None
         previous = cron.slot_before(self.schedule, self.timezone, upcoming)
@@ -119,14 +130,31 @@ class Cadence:
         if previous is not None:
             tolerance = min(tolerance, (upcoming - previous) // 2)
         if upcoming - moment <= tolerance:
-            return cron.next_slot(self.schedule, self.timezone, upcoming)
+            return self._slot_after(upcoming)
         return upcoming
 
     def due_moments(self, first: int, last: int, limit: int) -> list[int]:
         """Due moments in [first, last] (``first`` is one), oldest first, the newest ``limit``."""
         if self.schedule is None:
             return missed_deadlines(first, self._step(), last, limit)
-        return cron.slots_between(self.schedule, self.timezone, first, last, limit)
+        slots = cron.slots_between(self.schedule, self.timezone, first, last, limit)
+        return [slot for slot in slots if not self.is_day_off(slot)]
+
+    def is_day_off(self, slot: int) -> bool:
+        """Whether ``slot`` falls on a holiday or a skipped date in the heartbeat's zone."""
+        if self.holidays is None and not self.skip_dates:
+            return False
+        day = from_micros(slot).astimezone(cron.zone(self.timezone)).date()
+        return day in self.skip_dates or (self.holidays is not None and days_off.is_holiday(self.holidays, day))
+
+    def _slot_after(self, moment: int) -> int | None:
+        assert self.schedule is not None
+        slot = cron.next_slot(self.schedule, self.timezone, moment)
+        for _ in range(_MAX_SKIPPED_SLOTS):
+            if slot is None or not self.is_day_off(slot):
+                return slot
+            slot = cron.next_slot(self.schedule, self.timezone, slot)
+        return None
 
     def _step(self) -> int:
         assert self.interval is not None, "an interval heartbeat has an interval"
@@ -159,6 +187,8 @@ class ScheduleState:
     schedule: str | None = None
     timezone: str = "UTC"
     max_runtime: int | None = None  # seconds
+    holidays: str | None = None
+    skip_dates: frozenset[date] = frozenset()
     runs: list[OpenRun] = field(default_factory=list)
     run_timeout_at: int | None = None
     # Set by any change the writer must store.
@@ -166,7 +196,7 @@ class ScheduleState:
 
     @property
     def cadence(self) -> Cadence:
-        return Cadence(self.interval, self.schedule, self.timezone)
+        return Cadence(self.interval, self.schedule, self.timezone, self.holidays, self.skip_dates)
 
     def effective_status(self, now: int) -> str:
         return derived_status(self.enabled, self.status, self.next_due_at, now)

@@ -42,6 +42,8 @@ def test_create_returns_the_heartbeat_with_its_url(client: TestClient, service_i
         "grace": 0,
         "max_runtime": None,
         "slug": None,
+        "holidays": None,
+        "skip_dates": [],
         "methods": ["GET", "POST", "HEAD"],
         "enabled": True,
         "status": "new",

@@ -108,6 +108,7 @@ def test_the_preview_lists_slots_in_utc_and_describes_the_schedule(client: TestC
     assert response.json() == {
         "slots": ["2025-03-30T01:00:00.000000Z", "2025-03-31T00:30:00.000000Z", "2025-04-01T00:30:00.000000Z"],
         "description": "At 02:30, every day",
+        "skipped": [],
     }
 
 
@@ -140,3 +141,40 @@ def test_preview_errors_name_the_parameter(client: TestClient, params: dict[str,
 
 def test_preview_needs_a_key(anon: TestClient) -> None:
     assert anon.get("/api/v1/schedule/preview", params={"schedule": "@daily"}).status_code == 401
+
+
+def test_days_off_are_for_cron_heartbeats_and_validated(client: TestClient, service_id: str) -> None:
+    ok = create(client, service_id, schedule="0 9 * * 1-5", timezone="Europe/Berlin", holidays="de-by",
+                skip_dates=["2026-12-31", "2026-12-24", "2026-12-31"])
+    assert ok.status_code == 201, ok.text
+    assert (ok.json()["holidays"], ok.json()["skip_dates"]) == ("DE-BY", ["2026-12-24", "2026-12-31"])
+    for fields, field, reason in [
+        ({"interval": 60, "holidays": "DE"}, "holidays", "applies to cron heartbeats only: give a schedule"),
+        ({"schedule": "@daily", "holidays": "ZZ"}, "holidays",
+         "unknown country 'ZZ'; use an ISO 3166 code such as DE, or DE-BY for a region"),
+        ({"schedule": "@daily", "holidays": "DE-XX"}, "holidays", None),
+        ({"schedule": "@daily", "skip_dates": ["2026-02-30"]}, "skip_dates", "'2026-02-30' is not a date like 2026-12-24"),
+        ({"schedule": "@daily", "skip_dates": "2026-01-01"}, "skip_dates", "must be a list"),
+    ]:
+        response = client.post("/api/v1/heartbeat", json={"service_id": service_id, "name": f"x{field}", **fields})
+        assert response.status_code == 422, fields
+        assert set(response.json()["error"]["fields"]) == {field}
+        if reason:
+            assert response.json()["error"]["fields"][field] == reason
+    # Switching to an interval drops the days off with the schedule.
+    back = client.put(f"/api/v1/heartbeat/{ok.json()['id']}", json={"interval": 3600}).json()
+    assert (back["holidays"], back["skip_dates"]) == (None, [])
+
+
+def test_the_preview_leaves_out_days_off_and_says_why(client: TestClient) -> None:
+    body = client.get("/api/v1/schedule/preview", params={
+        "schedule": "0 9 * * *", "timezone": "Europe/Berlin", "holidays": "DE", "skip_dates": "2026-12-27",
+        "after": "2026-12-23T12:00:00Z", "count": 3}).json()
+    assert body["slots"] == ["2026-12-24T08:00:00.000000Z", "2026-12-28T08:00:00.000000Z", "2026-12-29T08:00:00.000000Z"]
+    assert body["skipped"] == [
+        {"slot": "2026-12-25T08:00:00.000000Z", "reason": "Christmas Day (DE)"},
+        {"slot": "2026-12-26T08:00:00.000000Z", "reason": "Second Day of Christmas (DE)"},
+        {"slot": "2026-12-27T08:00:00.000000Z", "reason": "skip date"},
+    ]
+    bad = client.get("/api/v1/schedule/preview", params={"schedule": "@daily", "holidays": "Atlantis"})
+    assert bad.status_code == 422 and set(bad.json()["error"]["fields"]) == {"holidays"}
