@@ -1,22 +1,34 @@
-"""Shared dashboard state: who is logged in.
+"""Shared dashboard state: who is logged in, and the habits every page state shares.
 
 The browser keeps the session token in localStorage (it survives reloads and
 is shared between tabs); we keep only its hash.  Every page state that shows
-or changes data subclasses ``AuthState`` and starts its handlers with
-``await self._user()``, so a logged-out or deleted user gets nothing, even
-from an event sent by hand.
+or changes data subclasses ``AuthState`` and decorates its handlers with
+``@authed``, so a logged-out or deleted user gets nothing, even from an event
+sent by hand.
+
+What else a page state gets from here:
+
+- ``self._route_param("heartbeat_id")``: a dynamic segment of the current URL;
+- ``LivePage``: how a page follows the database while it is open, through
+  the one polling policy (``_poll``);
+- ``Confirmations``: the one "are you sure?" dialog pattern;
+- field errors: a page state keeps ``errors: dict[str, str]`` (field → message)
+  and its view shows them with ``components.layout.field_error``.
 
 Database work runs in a thread (``in_thread``): the check-in endpoint shares
 this process's event loop, and an argon2 hash or a query must not stall it.
+This module imports nothing from pages or components.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import reflex as rx
 
@@ -25,6 +37,7 @@ from dashboard.db import session_scope
 from dashboard.timeutil import utcnow
 
 T = TypeVar("T")
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 # A live page spends at most about this share of wall time refreshing itself:
 # on a very large instance it polls less often rather than hog the server.
 POLL_DUTY_CYCLE = 0.1
@@ -32,10 +45,30 @@ POLL_DUTY_CYCLE = 0.1
 LOGIN_ROUTE = "/login"
 SETUP_ROUTE = "/setup"
 HOME_ROUTE = "/"
+SETTINGS_ROUTE = "/settings"
+NOTIFICATIONS_ROUTE = "/settings/notifications"
+SERVICE_ROUTE = "/services/[service_id]"
+HEARTBEAT_ROUTE = "/heartbeats/[heartbeat_id]"
+DYNAMIC_ROUTES = (HEARTBEAT_ROUTE, SERVICE_ROUTE)
 
 
 async def in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(func, *args, **kwargs)
+
+
+def route_params(route: str, path: str) -> dict[str, str]:
+    """``route_params("/services/[service_id]", "/services/42")`` → ``{"service_id": "42"}``; {} when it does not match."""
+    want = [p for p in route.split("/") if p]
+    got = [p for p in path.split("/") if p]
+    if len(want) != len(got):
+        return {}
+    params: dict[str, str] = {}
+    for pattern, part in zip(want, got, strict=True):
+        if pattern.startswith("[") and pattern.endswith("]"):
+            params[pattern[1:-1]] = part
+        elif pattern != part:
+            return {}
+    return params
 
 
 @dataclass(frozen=True)
@@ -64,39 +97,85 @@ def end_session(token: str) -> None:
         users.end_session(session, token)
 
 
+def authed(handler: Handler) -> Handler:
+    """Run an async event handler only for a logged-in tab; send any other to login (or setup).
+
+    Put it under ``@rx.event``.  It keeps the handler's name, signature and
+    type hints (Reflex reads them to register the event and convert its
+    arguments) and its kind: a coroutine stays a coroutine, an async generator
+    (a handler that ``yield``s to show progress) stays an async generator.
+    Inside, ``self._user_id`` and ``self.user_is_admin`` describe the user.
+    """
+    if inspect.isasyncgenfunction(handler):
+
+        @functools.wraps(handler)
+        async def guarded_steps(self: AuthState, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            if await self._user() is None:
+                yield await self._login_redirect()
+                return
+            async for step in handler(self, *args, **kwargs):
+                yield step
+
+        return cast(Handler, guarded_steps)
+    if not inspect.iscoroutinefunction(handler):
+        raise TypeError(f"@authed needs an async handler, not {handler.__qualname__}")
+
+    @functools.wraps(handler)
+    async def guarded(self: AuthState, *args: Any, **kwargs: Any) -> Any:
+        if await self._user() is None:
+            return await self._login_redirect()
+        return await handler(self, *args, **kwargs)
+
+    return cast(Handler, guarded)
+
+
 class AuthState(rx.State):
     session_token: str = rx.LocalStorage("", name="lubdub_session", sync=True)
     user_email: str = ""
     user_is_admin: bool = False
-    # Shared by the tab's pages, which is right: a tab shows one live page at a time.
-    _next_poll_at: float = 0.0
+    _user_id: str = ""
+    # When each live state (by name) may refresh again; see ``_poll``.
+    _next_poll_at: dict[str, float] = {}
 
     async def _poll(self, refresh: Callable[[], Awaitable[None]]) -> None:
-        """Run a live page's periodic ``refresh`` unless the last one says to wait."""
+        """The polling policy of every live page: run ``refresh`` unless the last one says to wait.
+
+        A state's refreshes take at most ``POLL_DUTY_CYCLE`` of wall time: after
+        one that took 0.5 s, the next waits 5 s whatever the page's timer says.
+        """
+        name = self.get_full_name()
         started = time.time()
-        if started < self._next_poll_at:
+        if started < self._next_poll_at.get(name, 0.0):
             return
         await refresh()
         elapsed = time.time() - started
-        self._next_poll_at = started + elapsed / POLL_DUTY_CYCLE
+        self._next_poll_at = {**self._next_poll_at, name: started + elapsed / POLL_DUTY_CYCLE}
 
     async def _user(self) -> CurrentUser | None:
         """Check the session against the database (cheap: one primary-key read)."""
         user = await in_thread(lookup_user, self.session_token)
         if user is None:
-            self.user_email, self.user_is_admin = "", False
+            self.user_email, self.user_is_admin, self._user_id = "", False, ""
         else:
-            self.user_email, self.user_is_admin = user.email, user.is_admin
+            self.user_email, self.user_is_admin, self._user_id = user.email, user.is_admin, user.id
         return user
 
     async def _login_redirect(self) -> rx.event.EventSpec:
         return rx.redirect(LOGIN_ROUTE if await in_thread(has_users) else SETUP_ROUTE, replace=True)
 
+    def _route_param(self, name: str) -> str:
+        """A dynamic segment of the current URL (``"heartbeat_id"`` on /heartbeats/…), else ""."""
+        path = self.router.url.path
+        for route in DYNAMIC_ROUTES:
+            value = route_params(route, path).get(name)
+            if value:
+                return value
+        return ""
+
     @rx.event
+    @authed
     async def require_login(self) -> Any:
-        """on_load of every protected page: off to login (or setup) without a session."""
-        if await self._user() is None:
-            return await self._login_redirect()
+        """on_load of a protected page without data of its own: off to login (or setup) without a session."""
         return None
 
     @rx.event
@@ -104,5 +183,64 @@ class AuthState(rx.State):
         if self.session_token:
             await in_thread(end_session, self.session_token)
         self.session_token = ""
-        self.user_email, self.user_is_admin = "", False
+        self.user_email, self.user_is_admin, self._user_id = "", False, ""
         return rx.redirect(LOGIN_ROUTE, replace=True)
+
+
+class Confirmations(rx.State, mixin=True):
+    """The "are you sure?" step before a destructive action, one dialog open at a time.
+
+    A page state mixes it in (``class ServiceState(Confirmations, AuthState)``);
+    its view opens a dialog with ``ask_confirm("delete-service", id, name)``
+    and draws it with ``components.layout.confirm_dialog(State, "delete-service", ...)``;
+    the action's handler reads ``confirm_target_id`` and calls
+    ``self._close_confirm()``.  Each page state has its own copy of these vars.
+    """
+
+    # Which confirmation is open ("" for none), and what it is about.
+    confirm_action: str = ""
+    confirm_target_id: str = ""
+    confirm_target_name: str = ""
+
+    @rx.event
+    def ask_confirm(self, action: str, target_id: str, target_name: str) -> None:
+        self.confirm_action, self.confirm_target_id, self.confirm_target_name = action, target_id, target_name
+
+    @rx.event
+    def cancel_confirm(self) -> None:
+        self._close_confirm()
+
+    def _close_confirm(self) -> None:
+        # The target stays: the dialog still shows its name while it fades out.
+        self.confirm_action = ""
+
+
+class LivePage(rx.State, mixin=True):
+    """A page that follows the database while it is open; mixed into an ``AuthState``.
+
+    Its view holds ``live_poller(State.tick)``.  The state defines ``_refresh``
+    (what ``load`` shows) and may narrow what a tick does: ``_refresh_live``
+    (by default ``_refresh``), and ``_is_showing`` (False while the state still
+    holds another page than the URL's: the timer also fires as a page mounts,
+    before its on_load has switched the state over).
+    """
+
+    async def _refresh(self) -> None:
+        raise NotImplementedError
+
+    async def _refresh_live(self) -> None:
+        await self._refresh()
+
+    def _is_showing(self) -> bool:
+        return True
+
+    @rx.event
+    @authed
+    async def load(self) -> None:
+        await self._refresh()
+
+    @rx.event
+    @authed
+    async def tick(self, _value: str = "") -> None:
+        if self._is_showing():
+            await self._poll(self._refresh_live)
