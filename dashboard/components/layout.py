@@ -6,15 +6,13 @@ from typing import Any
 
 import reflex as rx
 
-from dashboard.state import AuthState
+from dashboard.state import HOME_ROUTE, NOTIFICATIONS_ROUTE, SETTINGS_ROUTE, AuthState, Confirmations
 from dashboard.styles import page_container
-
-NOTIFICATIONS_ROUTE = "/settings/notifications"
 
 
 def _is_current(href: str) -> rx.Var[bool]:
     path = AuthState.router.url.path
-    if href == "/":
+    if href == HOME_ROUTE:
         # Service and heartbeat pages hang off the overview.
         return (path == "/") | path.startswith("/services/") | path.startswith("/heartbeats/")
     return path == href
@@ -51,8 +49,8 @@ def color_mode_toggle() -> rx.Component:
 
 def navbar() -> rx.Component:
     links = [
-        _nav_link("Overview", "/", "layout-dashboard", "nav-overview"),
-        _nav_link("Settings", "/settings", "settings", "nav-settings"),
+        _nav_link("Overview", HOME_ROUTE, "layout-dashboard", "nav-overview"),
+        _nav_link("Settings", SETTINGS_ROUTE, "settings", "nav-settings"),
         _nav_link("Notifications", NOTIFICATIONS_ROUTE, "bell", "nav-notifications"),
         _nav_link("API", "/api/docs", "book-open", "nav-api-docs"),
     ]
@@ -136,9 +134,12 @@ def dialog_actions(submit: rx.Component) -> rx.Component:
     )
 
 
-def confirm_dialog(open_var: rx.Var[bool], on_open_change: Any, title: Any, body: Any, label: str,
+def confirm_dialog(state: type[Confirmations], action: str, title: Any, body: Any, label: str,
                    on_confirm: Any, confirm_id: str) -> rx.Component:
-    """Asks before a destructive action: Cancel, or a red ``label`` button that runs ``on_confirm``."""
+    """Asks before a destructive action: Cancel, or a red ``label`` button that runs ``on_confirm``.
+
+    Open while ``state.confirm_action == action`` (``state.ask_confirm(action, ...)`` opens it).
+    """
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
             rx.alert_dialog.title(title),
@@ -150,8 +151,8 @@ def confirm_dialog(open_var: rx.Var[bool], on_open_change: Any, title: Any, body
             ),
             max_width="440px",
         ),
-        open=open_var,
-        on_open_change=on_open_change,
+        open=state.confirm_action == action,
+        on_open_change=state.cancel_confirm,
     )
 
 
@@ -178,21 +179,26 @@ def form_dialog(
                           on_open_change=on_open_change)
 
 
-def field_error(message: rx.Var[str], error_id: str) -> rx.Component:
-    """A validation message under its field (empty renders nothing)."""
+def error_text(message: rx.Var[str], error_id: str) -> rx.Component:
+    """A validation message (empty renders nothing)."""
     return rx.cond(
         message != "",
         rx.text(message, color_scheme="red", size="1", id=error_id, role="alert"),
     )
 
 
-def labelled(label: str, control: rx.Component, error: rx.Var[str] | None = None,
-             error_id: str = "", hint: str = "") -> rx.Component:
-    parts: list[rx.Component] = [rx.text(label, size="2", weight="medium", as_="label"), control]
+def field_error(errors: rx.Var[dict[str, str]], field: str, error_id: str) -> rx.Component:
+    """The message ``errors`` (a state's field → message dict) holds for ``field``, under it; nothing when none."""
+    return error_text(errors.get(field, ""), error_id)
+
+
+def labelled(label: str, control: rx.Component, errors: rx.Var[dict[str, str]], field: str, error_id: str,
+             hint: str = "") -> rx.Component:
+    """A form field: its label, the control, an optional hint, and its error."""
+    parts: list[rx.Component] = [rx.text(label, size="2", weight="medium"), control]
     if hint:
         parts.append(rx.text(hint, size="1", color_scheme="gray"))
-    if error is not None:
-        parts.append(field_error(error, error_id))
+    parts.append(field_error(errors, field, error_id))
     return rx.vstack(*parts, spacing="1", width="100%", align="stretch")
 
 

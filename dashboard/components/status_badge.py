@@ -1,12 +1,32 @@
-"""Badges for heartbeat statuses and event results: a colour, an icon and the word."""
+"""Badges for heartbeat statuses and event results: a colour, an icon and the word.
+
+Also the status chips ("2 down", "5 up") of the overview's service cards and the service page.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
 
-from dashboard.styles import RESULT_COLORS, STATUS_COLORS, STATUS_ICONS
+from dashboard.styles import RESULT_COLORS, STATUS_COLORS, STATUS_ICONS, STATUS_ORDER
+
+
+@dataclass
+class StatusCount:
+    status: str = ""
+    count: int = 0
+    color: str = "gray"
+
+
+def status_chips(counts: dict[str, int]) -> list[StatusCount]:
+    """The non-zero status counts, worst first."""
+    return [StatusCount(s, counts.get(s, 0), STATUS_COLORS[s]) for s in STATUS_ORDER if counts.get(s, 0)]
+
+
+def status_chip(chip: StatusCount, **props: Any) -> rx.Component:
+    return rx.badge(chip.count, " ", chip.status, color_scheme=chip.color, variant="soft", **props)
 
 
 def _status_variant(status: str, size: str, **props: Any) -> rx.Component:

@@ -47,3 +47,10 @@ def logged_in(state: Callable[[type[S]], S]) -> AuthState:
     auth = state(AuthState)
     auth.session_token = token
     return auth
+
+
+@pytest.fixture
+def steady_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let every poll run: a browser ticks every 2 s, but a test ticks back to back,
+    which the polling policy (``AuthState._poll``) would otherwise space out."""
+    monkeypatch.setattr("dashboard.state.time.time", lambda: 1_000_000.0)

@@ -9,7 +9,8 @@ import pytest
 
 from dashboard.core import users
 from dashboard.db import session_scope
-from dashboard.pages.login import LOGIN_FAILED, LoginState
+from dashboard.pages.login import LoginState
+from dashboard.pages.login.state import LOGIN_FAILED
 from dashboard.pages.overview import OverviewState
 from dashboard.pages.service import ServiceState
 from dashboard.pages.settings import SettingsState
@@ -42,11 +43,11 @@ def test_setup_creates_the_admin_and_logs_them_in(state: State) -> None:
 def test_setup_shows_each_problem_next_to_its_field(state: State) -> None:
     setup = state(SetupState)
     call(setup.submit({"email": "a@b.c", "password": PASSWORD, "confirm": "other"}))
-    assert setup.confirm_error == "the passwords differ"
+    assert setup.errors == {"confirm": "the passwords differ"}
     call(setup.submit({"email": "not-an-email", "password": PASSWORD, "confirm": PASSWORD}))
-    assert (setup.email_error, setup.password_error) == ("enter a valid email address", "")
+    assert setup.errors == {"email": "enter a valid email address"}
     call(setup.submit({"email": "a@b.c", "password": "short", "confirm": "short"}))
-    assert setup.password_error.startswith("the password needs at least")
+    assert setup.errors["password"].startswith("the password needs at least")
     assert not setup.session_token
 
 
@@ -63,7 +64,7 @@ def test_login_with_the_right_password_only(state: State) -> None:
     login = state(LoginState)
     assert redirect_target(call(login.load())) is None  # users exist, no session: stay on the form
     call(login.submit({"email": "admin@example.com", "password": "wrong password"}))
-    assert (login.login_error, login.session_token) == (LOGIN_FAILED, "")
+    assert (login.errors, login.session_token) == ({"form": LOGIN_FAILED}, "")
     events = call(login.submit({"email": " ADMIN@example.com ", "password": PASSWORD}))
     assert redirect_target(events) == "/"
     assert login.session_token

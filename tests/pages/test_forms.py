@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard.pages.forms import heartbeat_input, heartbeat_update_input, parse_seconds
+from dashboard.forms.parsing import heartbeat_input, heartbeat_update_input, parse_seconds
 
 SERVICE = "6f1c3f0e-8d1e-4d1e-9c47-2f3a4b5c6d7e"
 

@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from dashboard.core.errors import DomainError
 from dashboard.core.ingest import PingRequest, apply_pings
 from dashboard.db import write_engine, write_lock
-from dashboard.pages.heartbeat import FEED_PAGE, FeedItem, HeartbeatState, merge_new, stats_window
+from dashboard.pages.heartbeat import HeartbeatState
+from dashboard.pages.heartbeat.data import FEED_PAGE, FeedItem, merge_new, stats_window
 from dashboard.state import AuthState
 from dashboard.timeutil import utcnow
 from tests.factories import add_events, make_heartbeat, make_service
@@ -41,17 +42,17 @@ def test_a_new_heartbeat_shows_its_url_snippets_and_what_to_do(root: rx.State, s
     heartbeat = make_heartbeat(engine, service.id, "invoice-run", interval=300, grace=60)
     page = open_heartbeat(root, state, heartbeat.id)
 
-    assert page.url == f"http://lubdub.test/ping/{heartbeat.id}"
-    assert (page.name, page.service_name, page.status, page.interval_text, page.grace_text) == (
+    assert page.info.url == f"http://lubdub.test/ping/{heartbeat.id}"
+    assert (page.info.name, page.info.service_name, page.info.status, page.info.interval_text, page.info.grace_text) == (
         "invoice-run", "billing", "new", "5 min", "1 min")
     assert page.snippet_texts["crontab"].startswith("# Run the job") and "*/5 * * * *" in page.snippet_texts["crontab"]
-    assert page.curl_example == f"curl -fsS {page.url}"
+    assert page.curl_example == f"curl -fsS {page.info.url}"
     assert page.events == [] and not page.has_older
     assert (page.checkin_total, page.uptime_text, page.show_durations) == (0, "–", False)
 
 
 def test_the_feed_and_the_chart_follow_new_check_ins(root: rx.State, state: State, logged_in: AuthState,
-                                                      engine: Engine) -> None:
+                                                      engine: Engine, steady_clock: None) -> None:
     heartbeat = make_heartbeat(engine, make_service(engine).id, "job", interval=60)
     page = open_heartbeat(root, state, heartbeat.id)
 
@@ -63,13 +64,13 @@ def test_the_feed_and_the_chart_follow_new_check_ins(root: rx.State, state: Stat
         ("complete", "42 files", "GET · 10.0.0.9"), ("run", "", "GET · 10.0.0.9")]
     assert page.events[0].duration_text.endswith("ms")
     assert page.events[0].received_text == "just now" and page.events[0].received_exact.endswith(" UTC")
-    assert (page.status, page.last_ping_text) == ("up", "just now")
+    assert (page.info.status, page.info.last_ping_text) == ("up", "just now")
     assert (page.checkin_total, page.failure_total, page.uptime_text, page.show_durations) == (1, 0, "100 %", True)
 
     ping(engine, heartbeat.id, "fail", "disk full")
     call(page.tick())
     assert [e.result for e in page.events] == ["fail", "complete", "run"]
-    assert (page.status, page.failure_total, page.uptime_text) == ("down", 1, "50 %")
+    assert (page.info.status, page.failure_total, page.uptime_text) == ("down", 1, "50 %")
 
 
 def test_load_older_pages_back_to_the_first_event(root: rx.State, state: State, logged_in: AuthState,
@@ -131,10 +132,10 @@ def test_pause_resume_and_delete(root: rx.State, state: State, logged_in: AuthSt
     heartbeat = make_heartbeat(engine, service.id, "job")
     page = open_heartbeat(root, state, heartbeat.id)
 
-    call(page.set_enabled(False))
-    assert (page.status, page.enabled, page.next_due_text) == ("paused", False, "paused")
-    call(page.set_enabled(True))
-    assert (page.status, page.enabled) == ("new", True)
+    call(page.pause_or_resume(False))
+    assert (page.info.status, page.info.enabled, page.info.next_due_text) == ("paused", False, "paused")
+    call(page.pause_or_resume(True))
+    assert (page.info.status, page.info.enabled) == ("new", True)
 
     assert redirect_target(call(page.confirm_delete())) == f"/services/{service.id}"
     call(page.load())

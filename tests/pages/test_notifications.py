@@ -12,7 +12,9 @@ from sqlalchemy.engine import Engine
 
 from dashboard.core.alerts.dispatcher import dispatch_pass
 from dashboard.db import write_engine
-from dashboard.pages.notifications import HeartbeatAlertsState, NotificationsState
+from dashboard.pages.heartbeat.alerts_state import HeartbeatAlertsState
+from dashboard.pages.notifications import NotificationsState
+from dashboard.pages.notifications.state import DELETE_CHANNEL
 from dashboard.state import AuthState
 from tests.alerts.receivers import HttpReceiver, free_port
 from tests.factories import ping
@@ -55,18 +57,18 @@ def test_create_with_errors_then_test_send_and_log(state: Callable[..., Any], lo
 
     call(page, "open_new")
     call(page, "submit_channel", {"name": "", "url": "ftp://x"})
-    assert page.err_name != ""
+    assert page.errors.get("name", "") != ""
     assert page.dialog_open
     call(page, "submit_channel", {"name": "hook", "url": "ftp://x"})
-    assert page.err_url == "must be an http:// or https:// URL with a host"
+    assert page.errors == {"config.url": "must be an http:// or https:// URL with a host"}
     call(page, "submit_channel", {"name": "hook", "url": receiver.url, "secret": SECRET,
                                   "headers": "X-Team: ops", "renotify": "15", "is_default": "on"})
-    assert page.form_errors == {} and not page.dialog_open
+    assert page.errors == {} and not page.dialog_open
     [row] = page.channels
     assert (row.name, row.kind, row.is_default, row.renotify_text) == ("hook", "webhook", True, "every 15 min")
     assert SECRET not in str(row)
 
-    call(page, "send_test", row.id)
+    call(page, "send_test_notification", row.id)
     assert (page.test_channel_id, page.test_ok, page.test_message) == (row.id, True, "")
     assert len(receiver.requests) == 1
     [logged] = page.deliveries
@@ -78,8 +80,8 @@ def test_create_with_errors_then_test_send_and_log(state: Callable[..., Any], lo
     assert page.form.secret == "****cdef" and page.form.headers == "X-Team: ****"
     call(page, "submit_channel", {"name": "hook", "url": page.form.url, "secret": page.form.secret,
                                   "headers": page.form.headers, "renotify": "", "is_default": "on"})
-    assert page.form_errors == {}
-    call(page, "send_test", row.id)
+    assert page.errors == {}
+    call(page, "send_test_notification", row.id)
     request = receiver.requests[-1]
     assert request.headers["x-team"] == "ops" and "x-lubdub-signature" in request.headers
 
@@ -88,7 +90,7 @@ def test_a_failing_test_send_shows_the_exact_error(state: Callable[..., Any], lo
     page = state(NotificationsState)
     call(page, "load")
     call(page, "submit_channel", {"name": "down", "url": f"http://127.0.0.1:{free_port()}/x"})
-    call(page, "send_test", page.channels[0].id)
+    call(page, "send_test_notification", page.channels[0].id)
     assert (page.test_ok, page.test_message) == (False, "ConnectError: [Errno 111] Connection refused")
     assert page.deliveries[0].status == "failed"
 
@@ -105,7 +107,7 @@ def test_attach_detach_and_delete(state: Callable[..., Any], logged_in: AuthStat
     call(page, "open_attach", row.id, row.name)
     assert {o.key for o in page.targets} == {f"service:{hb.service_id}", f"heartbeat:{hb.id}"}
     call(page, "confirm_attach")
-    assert page.attach_error == "Choose a service or a heartbeat"
+    assert page.errors == {"target": "Choose a service or a heartbeat"}
     page.attach_target = f"heartbeat:{hb.id}"
     call(page, "confirm_attach")
     assert not page.attach_open
@@ -113,13 +115,14 @@ def test_attach_detach_and_delete(state: Callable[..., Any], logged_in: AuthStat
     call(page, "open_attach", row.id, row.name)
     page.attach_target = f"heartbeat:{hb.id}"
     call(page, "confirm_attach")
-    assert page.attach_error == "the channel is already attached there"
+    assert page.errors == {"target": "the channel is already attached there"}
 
     call(page, "detach", row.id, f"heartbeat:{hb.id}")
     assert page.channels[0].links == []
-    call(page, "ask_delete", row.id, row.name)
+    call(page, "ask_confirm", DELETE_CHANNEL, row.id, row.name)
+    assert page.confirm_action == DELETE_CHANNEL
     call(page, "confirm_delete")
-    assert page.channels == []
+    assert page.channels == [] and page.confirm_action == ""
 
 
 def test_the_heartbeat_card_shows_routing_threshold_and_latest(
@@ -140,9 +143,9 @@ def test_the_heartbeat_card_shows_routing_threshold_and_latest(
     assert (row.kind, row.status, row.reason) == ("alert", "pending", "fail")
 
     call(card, "submit_threshold", {"alert_threshold": "0"})
-    assert card.threshold_error == "must be between 1 and 1000"
+    assert card.errors == {"alert_threshold": "must be between 1 and 1000"}
     call(card, "submit_threshold", {"alert_threshold": "3"})
-    assert card.threshold_error == ""
+    assert card.errors == {}
     with write_engine(engine).connect() as conn:
         assert conn.execute(text("SELECT alert_threshold FROM heartbeat")).scalar() == 3
     assert card.alert_threshold == 3

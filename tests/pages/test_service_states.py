@@ -13,9 +13,10 @@ from sqlalchemy.engine import Engine
 
 from dashboard.core import heartbeats
 from dashboard.db import session_scope
-from dashboard.pages.heartbeat_form import HeartbeatFormState
+from dashboard.forms.heartbeat import HeartbeatFormState
 from dashboard.pages.overview import OverviewState
 from dashboard.pages.service import ServiceState
+from dashboard.pages.service.state import DELETE_HEARTBEAT, DELETE_SELECTED
 from dashboard.state import AuthState
 from dashboard.timeutil import to_micros, utcnow
 from tests.factories import make_heartbeat, make_service
@@ -39,11 +40,11 @@ def test_creating_a_service_opens_its_page(state: State, logged_in: AuthState) -
     call(overview.load())
     assert overview.services == [] and overview.loaded
     call(overview.submit_service({"name": "", "description": ""}))
-    assert overview.err_name == "required"
+    assert overview.errors == {"name": "required"}
     target = redirect_target(call(overview.submit_service({"name": "billing", "description": "Invoices"})))
     assert target is not None and target.startswith("/services/")
     call(overview.submit_service({"name": "billing", "description": ""}))
-    assert overview.err_name == "a service named 'billing' already exists"
+    assert overview.errors == {"name": "a service named 'billing' already exists"}
     call(overview.tick())
     assert [(s.name, s.description, s.href) for s in overview.services] == [("billing", "Invoices", target)]
 
@@ -55,9 +56,9 @@ def test_the_heartbeat_form_creates_then_edits(root: rx.State, state: State, log
     form = state(HeartbeatFormState)
 
     form.open_create(service.id)
-    assert form.dialog_open and form.f_name == "" and form.f_methods == ["GET", "POST", "HEAD"]
+    assert form.dialog_open and form.initial.name == "" and form.initial.methods == ["GET", "POST", "HEAD"]
     call(form.submit({**FORM, "interval": "5", "interval_unit": "seconds"}))
-    assert form.err_interval == "must be between 10 seconds and 365 days" and form.dialog_open
+    assert form.errors == {"interval": "must be between 10 seconds and 365 days"} and form.dialog_open
     events = call(form.submit(FORM))
     target = redirect_target(events)
     assert target is not None and target.startswith("/heartbeats/")
@@ -66,10 +67,11 @@ def test_the_heartbeat_form_creates_then_edits(root: rx.State, state: State, log
 
     form.open_create(service.id)
     call(form.submit(FORM))
-    assert form.err_name == "the service already has a heartbeat named 'nightly-backup'"
+    assert form.errors == {"name": "the service already has a heartbeat named 'nightly-backup'"}
 
     call(form.open_edit(heartbeat_id))
-    assert (form.f_name, form.f_interval, form.f_interval_unit, form.f_grace, form.f_grace_unit) == (
+    initial = form.initial
+    assert (initial.name, initial.interval, initial.interval_unit, initial.grace, initial.grace_unit) == (
         "nightly-backup", "1", "hours", "10", "minutes")
     call(form.submit({**FORM, "name": "renamed", "interval": "2", "method_POST": None}))
     assert not form.dialog_open
@@ -87,29 +89,30 @@ def test_single_and_bulk_pause_resume_delete(root: rx.State, state: State, logge
     ids = [make_heartbeat(engine, service.id, f"job-{i}").id for i in range(4)]
     page = open_service(root, state, service.id)
 
-    call(page.set_one_enabled(ids[0], False))
+    call(page.pause_or_resume(ids[0], False))
     assert [r.status for r in page.rows] == ["paused", "new", "new", "new"]
 
     page.toggle_selected(ids[1], True)
     page.toggle_selected(ids[2], True)
     assert page.selected_count == 2 and not page.all_selected
-    call(page.bulk_set_enabled(False))
+    call(page.pause_or_resume_selected(False))
     assert [r.status for r in page.rows] == ["paused", "paused", "paused", "new"]
-    call(page.bulk_set_enabled(True))
+    call(page.pause_or_resume_selected(True))
     assert [r.status for r in page.rows] == ["paused", "new", "new", "new"]
 
     page.toggle_all(True)
     assert page.all_selected and page.selected_count == 4
     page.toggle_selected(ids[3], False)
-    page.set_bulk_delete_open(True)
+    page.ask_confirm(DELETE_SELECTED, "", "")
+    assert page.confirm_action == DELETE_SELECTED
     call(page.confirm_bulk_delete())
     assert [r.name for r in page.rows] == ["job-3"]
-    assert page.selected == [] and not page.bulk_delete_open
+    assert page.selected == [] and page.confirm_action == ""
 
-    page.ask_delete(ids[3], "job-3")
-    assert page.delete_open and page.delete_target_name == "job-3"
+    page.ask_confirm(DELETE_HEARTBEAT, ids[3], "job-3")
+    assert page.confirm_action == DELETE_HEARTBEAT and page.confirm_target_name == "job-3"
     call(page.confirm_delete())
-    assert page.rows == [] and page.total == 0
+    assert page.rows == [] and page.total == 0 and page.confirm_action == ""
 
 
 def test_a_page_of_a_thousand_heartbeats_stays_fast(root: rx.State, state: State, logged_in: AuthState,
@@ -147,9 +150,9 @@ def test_renaming_and_deleting_the_service(root: rx.State, state: State, logged_
     page = open_service(root, state, service.id)
 
     call(page.save_service({"name": "taken", "description": ""}))
-    assert page.svc_err_name == "a service named 'taken' already exists"
+    assert page.errors == {"name": "a service named 'taken' already exists"}
     call(page.save_service({"name": "payments", "description": "Stripe and friends"}))
-    assert (page.service_name, page.service_description, page.svc_err_name) == ("payments", "Stripe and friends", "")
+    assert (page.service_name, page.service_description, page.errors) == ("payments", "Stripe and friends", {})
 
     assert redirect_target(call(page.confirm_delete_service())) == "/"
     call(page.load())
@@ -172,7 +175,7 @@ def test_the_edit_form_moves_a_heartbeat_to_another_service(root: rx.State, stat
     assert [(o.name, o.id) for o in form.service_options] == [("billing", billing.id), ("payments", payments.id)]
     assert form.target_service_id == billing.id
     call(form.submit({**FORM, "name": "invoice-run", "service_id": "00000000-0000-4000-8000-000000000000"}))
-    assert form.err_service_id == "no service with this id" and form.dialog_open
+    assert form.errors == {"service_id": "no service with this id"} and form.dialog_open
     call(form.submit({**FORM, "name": "invoice-run", "service_id": payments.id}))
     assert not form.dialog_open
     call(page.refresh())

@@ -1,16 +1,10 @@
-"""/settings: API keys, users, and the way to notification channels."""
+"""The settings page's components."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
 import reflex as rx
 
-from dashboard.components.humanize import exact_text, relative_text
 from dashboard.components.layout import (
-    NOTIFICATIONS_ROUTE,
     confirm_dialog,
     copy_button,
     dialog_actions,
@@ -19,204 +13,11 @@ from dashboard.components.layout import (
     page_shell,
     relative_time,
 )
-from dashboard.core import apikeys, users
-from dashboard.core.errors import DomainError, NotFound
-from dashboard.db import session_scope
-from dashboard.state import AuthState, CurrentUser, in_thread
+from dashboard.core import users
+from dashboard.pages.settings.data import KeyRow, UserRow
+from dashboard.pages.settings.state import DELETE_USER, REVOKE_KEY, SettingsState
+from dashboard.state import NOTIFICATIONS_ROUTE
 from dashboard.styles import mono
-from dashboard.timeutil import utcnow
-
-
-@dataclass
-class UserRow:
-    id: str = ""
-    email: str = ""
-    is_admin: bool = False
-    is_me: bool = False
-    created_text: str = ""
-    created_exact: str = ""
-
-
-@dataclass
-class KeyRow:
-    id: str = ""
-    name: str = ""
-    prefix: str = ""
-    scope: str = ""
-    revoked: bool = False
-    created_text: str = ""
-    created_exact: str = ""
-    last_used_text: str = ""
-    last_used_exact: str = ""
-    revoked_text: str = ""
-
-
-def load_settings(me: CurrentUser, now: datetime) -> tuple[list[UserRow], list[KeyRow]]:
-    with session_scope() as session:
-        user_rows = [
-            UserRow(u.id, u.email, u.is_admin, u.id == me.id, relative_text(u.created_at, now), exact_text(u.created_at))
-            for u in users.list_users(session)
-        ]
-        key_rows = [
-            KeyRow(
-                id=k.id, name=k.name, prefix=k.prefix, scope=k.scope, revoked=k.revoked_at is not None,
-                created_text=relative_text(k.created_at, now), created_exact=exact_text(k.created_at),
-                last_used_text=relative_text(k.last_used_at, now), last_used_exact=exact_text(k.last_used_at),
-                revoked_text=relative_text(k.revoked_at, now) if k.revoked_at else "",
-            )
-            for k in apikeys.list_api_keys(session)
-        ]
-    return user_rows, key_rows
-
-
-def add_user(email: str, password: str, is_admin: bool) -> dict[str, str]:
-    try:
-        with session_scope(write=True) as session:
-            users.create_user(session, email, password, now=utcnow(), is_admin=is_admin)
-    except users.UserError as exc:
-        return {exc.field: str(exc)}
-    return {}
-
-
-def remove_user(user_id: str) -> bool:
-    with session_scope(write=True) as session:
-        return users.delete_user(session, user_id)
-
-
-def create_key(name: str, scope: str) -> tuple[str | None, dict[str, str]]:
-    try:
-        with session_scope(write=True) as session:
-            _key, token = apikeys.create_api_key(session, name, scope, utcnow())
-    except DomainError as exc:
-        field = getattr(exc, "field", "name")
-        return None, {field: getattr(exc, "reason", exc.message)}
-    return token, {}
-
-
-def revoke_key(key_id: str) -> None:
-    with session_scope(write=True) as session:
-        apikeys.revoke_api_key(session, key_id, utcnow())
-
-
-class SettingsState(AuthState):
-    users: list[UserRow] = []
-    keys: list[KeyRow] = []
-    # Add user.
-    user_dialog_open: bool = False
-    err_email: str = ""
-    err_password: str = ""
-    # Delete user / revoke key confirmations.
-    confirm_user_id: str = ""
-    confirm_user_email: str = ""
-    confirm_user_open: bool = False
-    confirm_key_id: str = ""
-    confirm_key_name: str = ""
-    confirm_key_open: bool = False
-    # Create key; the token is shown once, then forgotten.
-    key_dialog_open: bool = False
-    err_key_name: str = ""
-    new_token: str = ""
-
-    async def _refresh(self, me: CurrentUser) -> None:
-        self.users, self.keys = await in_thread(load_settings, me, utcnow())
-
-    @rx.event
-    async def load(self) -> Any:
-        me = await self._user()
-        if me is None:
-            return await self._login_redirect()
-        await self._refresh(me)
-        return None
-
-    # --- users ----------------------------------------------------------------
-    @rx.event
-    def set_user_dialog_open(self, value: bool) -> None:
-        self.err_email = self.err_password = ""
-        self.user_dialog_open = value
-
-    @rx.event
-    async def submit_user(self, form: dict[str, Any]) -> Any:
-        me = await self._user()
-        if me is None:
-            return await self._login_redirect()
-        if not me.is_admin:
-            return rx.toast.error("Only administrators can add users")
-        self.err_email = self.err_password = ""
-        errors = await in_thread(add_user, str(form.get("email", "")), str(form.get("password", "")),
-                                 form.get("is_admin") in (True, "on", "true"))
-        if errors:
-            self.err_email, self.err_password = errors.get("email", ""), errors.get("password", "")
-            return None
-        self.user_dialog_open = False
-        await self._refresh(me)
-        return rx.toast.success("User added")
-
-    @rx.event
-    def ask_delete_user(self, user_id: str, email: str) -> None:
-        self.confirm_user_id, self.confirm_user_email, self.confirm_user_open = user_id, email, True
-
-    @rx.event
-    def set_confirm_user_open(self, value: bool) -> None:
-        self.confirm_user_open = value
-
-    @rx.event
-    async def confirm_delete_user(self) -> Any:
-        me = await self._user()
-        if me is None:
-            return await self._login_redirect()
-        self.confirm_user_open = False
-        if not me.is_admin:
-            return rx.toast.error("Only administrators can delete users")
-        if self.confirm_user_id == me.id:
-            return rx.toast.error("You cannot delete yourself")
-        await in_thread(remove_user, self.confirm_user_id)
-        await self._refresh(me)
-        return rx.toast.success(f"Deleted {self.confirm_user_email}")
-
-    # --- API keys -------------------------------------------------------------
-    @rx.event
-    def set_key_dialog_open(self, value: bool) -> None:
-        self.err_key_name = ""
-        if not value:
-            self.new_token = ""  # shown once: closing the dialog forgets it
-        self.key_dialog_open = value
-
-    @rx.event
-    async def submit_key(self, form: dict[str, Any]) -> Any:
-        me = await self._user()
-        if me is None:
-            return await self._login_redirect()
-        token, errors = await in_thread(create_key, str(form.get("name", "")), str(form.get("scope", "read-only")))
-        if token is None:
-            self.err_key_name = errors.get("name", next(iter(errors.values()), ""))
-            return None
-        self.err_key_name, self.new_token = "", token
-        await self._refresh(me)
-        return None
-
-    @rx.event
-    def ask_revoke(self, key_id: str, name: str) -> None:
-        self.confirm_key_id, self.confirm_key_name, self.confirm_key_open = key_id, name, True
-
-    @rx.event
-    def set_confirm_key_open(self, value: bool) -> None:
-        self.confirm_key_open = value
-
-    @rx.event
-    async def confirm_revoke(self) -> Any:
-        me = await self._user()
-        if me is None:
-            return await self._login_redirect()
-        self.confirm_key_open = False
-        try:
-            await in_thread(revoke_key, self.confirm_key_id)
-        except NotFound:
-            pass
-        await self._refresh(me)
-        return rx.toast.success(f"Revoked {self.confirm_key_name}")
-
-
-# --- components ------------------------------------------------------------------
 
 
 def _key_row(key: KeyRow) -> rx.Component:
@@ -232,7 +33,7 @@ def _key_row(key: KeyRow) -> rx.Component:
                 key.revoked,
                 rx.badge("revoked ", key.revoked_text, color_scheme="gray", variant="outline"),
                 rx.button("Revoke", size="1", variant="soft", color_scheme="red",
-                          on_click=SettingsState.ask_revoke(key.id, key.name), class_name="key-revoke"),
+                          on_click=SettingsState.ask_confirm(REVOKE_KEY, key.id, key.name), class_name="key-revoke"),
             ),
         ),
         class_name="key-row",
@@ -246,7 +47,7 @@ def _key_dialog() -> rx.Component:
         rx.vstack(
             rx.text("Name", size="2", weight="medium"),
             rx.input(name="name", id="key-name", placeholder="ci-deploy", width="100%", auto_focus=True),
-            field_error(SettingsState.err_key_name, "key-name-error"),
+            field_error(SettingsState.errors, "name", "key-name-error"),
             rx.text("Scope", size="2", weight="medium"),
             rx.radio_group(["read-only", "read-write"], name="scope", default_value="read-only", id="key-scope",
                            direction="row", spacing="4"),
@@ -332,7 +133,7 @@ def _user_row(user: UserRow) -> rx.Component:
             rx.cond(
                 SettingsState.user_is_admin & ~user.is_me,
                 rx.button("Delete", size="1", variant="soft", color_scheme="red",
-                          on_click=SettingsState.ask_delete_user(user.id, user.email), class_name="user-delete"),
+                          on_click=SettingsState.ask_confirm(DELETE_USER, user.id, user.email), class_name="user-delete"),
             ),
         ),
         class_name="user-row",
@@ -346,11 +147,11 @@ def _user_dialog() -> rx.Component:
         "Add a user",
         rx.text("Email", size="2", weight="medium"),
         rx.input(name="email", type="email", id="user-email", width="100%", auto_focus=True),
-        field_error(SettingsState.err_email, "user-email-error"),
+        field_error(SettingsState.errors, "email", "user-email-error"),
         rx.text("Password", size="2", weight="medium"),
         rx.input(name="password", type="password", id="user-password", width="100%", auto_complete="new-password"),
         rx.text(f"At least {users.MIN_PASSWORD_LENGTH} characters; tell it to them safely.", size="1", color_scheme="gray"),
-        field_error(SettingsState.err_password, "user-password-error"),
+        field_error(SettingsState.errors, "password", "user-password-error"),
         rx.text(rx.hstack(rx.checkbox(name="is_admin", id="user-admin"), "Administrator (can manage users)",
                           spacing="2", align="center"), as_="label", size="2"),
         submit=rx.button("Add user", type="submit", id="user-create"),
@@ -415,12 +216,10 @@ def settings_page() -> rx.Component:
         _notifications_section(),
         _key_dialog(),
         _user_dialog(),
-        confirm_dialog(SettingsState.confirm_user_open, SettingsState.set_confirm_user_open,
-                 rx.text("Delete ", SettingsState.confirm_user_email, "?"),
-                 "They are logged out everywhere and can no longer log in.", "Delete user",
-                 SettingsState.confirm_delete_user, "confirm-delete-user"),
-        confirm_dialog(SettingsState.confirm_key_open, SettingsState.set_confirm_key_open,
-                 rx.text("Revoke ", SettingsState.confirm_key_name, "?"),
-                 "Requests with this key are refused from now on. This cannot be undone.", "Revoke key",
-                 SettingsState.confirm_revoke, "confirm-revoke"),
+        confirm_dialog(SettingsState, DELETE_USER, rx.text("Delete ", SettingsState.confirm_target_name, "?"),
+                       "They are logged out everywhere and can no longer log in.", "Delete user",
+                       SettingsState.confirm_delete_user, "confirm-delete-user"),
+        confirm_dialog(SettingsState, REVOKE_KEY, rx.text("Revoke ", SettingsState.confirm_target_name, "?"),
+                       "Requests with this key are refused from now on. This cannot be undone.", "Revoke key",
+                       SettingsState.confirm_revoke, "confirm-revoke"),
     )

@@ -7,9 +7,10 @@ value the API refuses is refused here too, with the message next to its field.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from dashboard.components.humanize import UNITS
 from dashboard.core.contracts import MAX_SECONDS, MIN_INTERVAL, HeartbeatCreate, HeartbeatUpdate
@@ -17,6 +18,7 @@ from dashboard.core.errors import Conflict, DomainError, Invalid
 from dashboard.models import ALLOWED_METHODS
 
 HEARTBEAT_FIELDS = ("name", "interval", "grace", "methods", "service_id")
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def _message(error: dict[str, Any]) -> str:
@@ -47,6 +49,16 @@ def validation_errors(exc: ValidationError) -> dict[str, str]:
         field = str(error["loc"][0]) if error.get("loc") else "form"
         errors.setdefault(field, _message(dict(error)))
     return errors
+
+
+def place_errors(errors: dict[str, str], fields: Iterable[str], fallback: str) -> dict[str, str]:
+    """Errors keyed by the fields a form shows: any other message goes under ``fallback``, unless it has its own."""
+    shown = set(fields)
+    placed = {field: message for field, message in errors.items() if field in shown}
+    strays = [message for field, message in errors.items() if field not in shown]
+    if strays and fallback not in placed:
+        placed[fallback] = strays[0]
+    return placed
 
 
 def domain_errors(exc: DomainError, *, name_field: str = "name") -> dict[str, str]:
@@ -88,39 +100,39 @@ def parse_seconds(value: Any, unit: Any, field: str, errors: dict[str, str], *, 
     return int(round(seconds))
 
 
+def service_input(form: dict[str, Any], model: type[Model]) -> tuple[Model | None, dict[str, str]]:
+    """The new- or edit-service form → (a valid ``model``, {}) or (None, field errors)."""
+    try:
+        return model.model_validate({"name": str(form.get("name", "")), "description": str(form.get("description", ""))}), {}
+    except ValidationError as exc:
+        return None, validation_errors(exc)
+
+
 def _methods(form: dict[str, Any]) -> list[str]:
     return [m for m in ALLOWED_METHODS if form.get(f"method_{m}") in (True, "on", "true", m)]
 
 
-def heartbeat_input(form: dict[str, Any], service_id: str) -> tuple[HeartbeatCreate | None, dict[str, str]]:
-    """The create form → (a valid ``HeartbeatCreate`` or None, field errors)."""
+def _heartbeat_model(form: dict[str, Any], model: type[Model], known: dict[str, Any]) -> tuple[Model | None, dict[str, str]]:
+    """The heartbeat form's fields, with ``known`` ones, validated as ``model``."""
     errors: dict[str, str] = {}
     interval = parse_seconds(form.get("interval"), form.get("interval_unit", "minutes"), "interval", errors)
     grace = parse_seconds(form.get("grace"), form.get("grace_unit", "minutes"), "grace", errors, default=0)
-    data = {"service_id": service_id, "name": str(form.get("name", "")), "interval": interval, "grace": grace,
-            "methods": _methods(form)}
+    data = {**known, "name": str(form.get("name", "")), "interval": interval, "grace": grace, "methods": _methods(form)}
     try:
-        parsed = HeartbeatCreate.model_validate({k: v for k, v in data.items() if v is not None})
+        parsed = model.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as exc:
         for field, message in validation_errors(exc).items():
             errors.setdefault(field, message)
         return None, errors
     return (parsed, errors) if not errors else (None, errors)
+
+
+def heartbeat_input(form: dict[str, Any], service_id: str) -> tuple[HeartbeatCreate | None, dict[str, str]]:
+    """The create form → (a valid ``HeartbeatCreate`` or None, field errors)."""
+    return _heartbeat_model(form, HeartbeatCreate, {"service_id": service_id})
 
 
 def heartbeat_update_input(form: dict[str, Any]) -> tuple[HeartbeatUpdate | None, dict[str, str]]:
     """The edit form → (a valid ``HeartbeatUpdate`` or None, field errors)."""
-    errors: dict[str, str] = {}
-    interval = parse_seconds(form.get("interval"), form.get("interval_unit", "minutes"), "interval", errors)
-    grace = parse_seconds(form.get("grace"), form.get("grace_unit", "minutes"), "grace", errors, default=0)
-    data: dict[str, Any] = {"name": str(form.get("name", "")), "interval": interval, "grace": grace,
-                            "methods": _methods(form)}
-    if form.get("service_id"):
-        data["service_id"] = str(form["service_id"])
-    try:
-        parsed = HeartbeatUpdate.model_validate({k: v for k, v in data.items() if v is not None})
-    except ValidationError as exc:
-        for field, message in validation_errors(exc).items():
-            errors.setdefault(field, message)
-        return None, errors
-    return (parsed, errors) if not errors else (None, errors)
+    moved_to = {"service_id": str(form["service_id"])} if form.get("service_id") else {}
+    return _heartbeat_model(form, HeartbeatUpdate, moved_to)
