@@ -107,14 +107,14 @@ def test_the_statistics_pickers(root: rx.State, state: State, logged_in: AuthSta
 
     call(page.set_stats_interval("1h"))
     call(page.set_stats_range("1y"))
-    assert page.stats_interval == "7d" and page.stats_error == ""
+    assert page.stats_interval == "7d" and page.errors == {}
     call(page.set_stats_interval("1h"))
-    assert "buckets" in page.stats_error  # 8,760 hourly buckets are refused with advice
+    assert "buckets" in page.errors["stats"]  # 8,760 hourly buckets are refused with advice
 
     call(page.set_stats_range("custom"))
-    assert page.custom_start and page.custom_end and page.stats_error == ""
+    assert page.custom_start and page.custom_end and page.errors == {}
     call(page.set_custom_end("2000-01-01"))
-    assert page.stats_error == "the end date must not be before the start date"
+    assert page.errors == {"stats": "the end date must not be before the start date"}
 
 
 def test_stats_window_for_calendar_dates() -> None:

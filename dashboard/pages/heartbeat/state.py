@@ -33,7 +33,6 @@ class HeartbeatState(Confirmations, LivePage, AuthState):
     stats_range: str = "24h"
     custom_start: str = ""
     custom_end: str = ""
-    stats_error: str = ""
     counts_figure: go.Figure = go.Figure()
     uptime_figure: go.Figure = go.Figure()
     durations_figure: go.Figure = go.Figure()
@@ -43,6 +42,8 @@ class HeartbeatState(Confirmations, LivePage, AuthState):
     failure_total: int = 0
     miss_total: int = 0
     snippet_tab: str = "crontab"
+    # "stats": why the chosen range or bucket cannot be charted.
+    errors: dict[str, str] = {}
 
     @rx.var
     def snippet_texts(self) -> dict[str, str]:
@@ -71,9 +72,9 @@ class HeartbeatState(Confirmations, LivePage, AuthState):
             start, end = data.stats_window(self.stats_range, self.custom_start, self.custom_end, now)
             result = await in_thread(data.load_stats, self.current_id, self.stats_interval, start, end, now)
         except DomainError as exc:
-            self.stats_error = exc.message
+            self.errors = {"stats": exc.message}
             return
-        self.stats_error = ""
+        self.errors = {}
         self.counts_figure, self.uptime_figure = result.counts, result.uptime
         self.show_durations = result.durations is not None
         if result.durations is not None:

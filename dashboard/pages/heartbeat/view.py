@@ -207,8 +207,8 @@ def _stats() -> rx.Component:
         rx.vstack(
             rx.hstack(rx.heading("Statistics", size="4"), rx.spacer(), pickers, width="100%", align="center",
                       wrap="wrap", spacing="3"),
-            rx.cond(HeartbeatState.stats_error != "",
-                    rx.callout(HeartbeatState.stats_error, icon="triangle-alert", color_scheme="amber", size="1",
+            rx.cond(HeartbeatState.errors.contains("stats"),
+                    rx.callout(HeartbeatState.errors["stats"], icon="triangle-alert", color_scheme="amber", size="1",
                                id="stats-error")),
             rx.flex(
                 _stat("Uptime", HeartbeatState.uptime_text, "stats-uptime"),
