@@ -1,7 +1,9 @@
-"""Turning form input into the API's schemas, and their errors into per-field messages.
+"""Turning form input into the core's input models, and their errors into per-field messages.
 
-The dashboard validates with the same pydantic models as the REST API, so a
-value the API refuses is refused here too, with the message next to its field.
+The dashboard validates with the same pydantic models as the REST API
+(``core/contracts.py``), so a value the API refuses is refused here too, with
+the message next to its field: the field → message dicts made here become a
+page state's ``errors``.
 """
 
 from __future__ import annotations
