@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from dashboard.components.humanize import duration_text, exact_text, relative_text
+from dashboard.core import cron
 from dashboard.models import Heartbeat
 
 Facts = TypeVar("Facts", bound="HeartbeatFacts")
@@ -48,7 +49,8 @@ def describe(heartbeat: Heartbeat, now: datetime, kind: type[Facts], **more: Any
         name=heartbeat.name,
         status=status,
         enabled=heartbeat.enabled,
-        interval_text=duration_text(heartbeat.interval),
+        # A cron heartbeat (no interval) says its schedule; the dashboard does not edit those yet.
+        interval_text=cron.describe(heartbeat.schedule or "") if heartbeat.interval is None else duration_text(heartbeat.interval),
         grace_text=duration_text(heartbeat.grace) if heartbeat.grace else "none",
         last_ping_text=relative_text(heartbeat.last_ping_at, now),
         last_ping_exact=exact_text(heartbeat.last_ping_at),

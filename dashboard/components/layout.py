@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from dashboard.state import HOME_ROUTE, NOTIFICATIONS_ROUTE, SETTINGS_ROUTE, AuthState, Confirmations
 from dashboard.styles import page_container
@@ -187,12 +188,12 @@ def error_text(message: rx.Var[str], error_id: str) -> rx.Component:
     )
 
 
-def field_error(errors: rx.Var[dict[str, str]], field: str, error_id: str) -> rx.Component:
+def field_error(errors: ObjectVar[dict[str, str]], field: str, error_id: str) -> rx.Component:
     """The message ``errors`` (a state's field → message dict) holds for ``field``, under it; nothing when none."""
     return error_text(errors.get(field, ""), error_id)
 
 
-def labelled(label: str, control: rx.Component, errors: rx.Var[dict[str, str]], field: str, error_id: str,
+def labelled(label: str, control: rx.Component, errors: ObjectVar[dict[str, str]], field: str, error_id: str,
              hint: str = "") -> rx.Component:
     """A form field: its label, the control, an optional hint, and its error."""
     parts: list[rx.Component] = [rx.text(label, size="2", weight="medium"), control]

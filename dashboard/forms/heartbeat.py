@@ -71,7 +71,8 @@ def read_heartbeat_form(heartbeat_id: str) -> tuple[HeartbeatFormValues, str, li
             choices = service_names(session)
     except NotFound:
         return None
-    interval, interval_unit = split_seconds(heartbeat.interval)
+    # A cron heartbeat has no interval: the form (interval only, for now) starts empty rather than fail.
+    interval, interval_unit = split_seconds(heartbeat.interval or 0)
     grace, grace_unit = split_seconds(heartbeat.grace) if heartbeat.grace else (0, interval_unit)
     values = HeartbeatFormValues(name=heartbeat.name, interval=str(interval), interval_unit=interval_unit,
                                  grace=str(grace), grace_unit=grace_unit, methods=heartbeat.method_list)
