@@ -28,9 +28,9 @@ _INSERT_SERVICE = (
     "INSERT INTO service (id, name, description, ping_key, created_at, updated_at) VALUES (?, ?, '', ?, ?, ?)"
 )
 _INSERT_HEARTBEAT = (
-    "INSERT INTO heartbeat (id, service_id, name, interval, schedule, timezone, grace, methods, enabled, status, "
-    "last_ping_at, next_due_at, miss_at, created_at, updated_at, alert_threshold) "
-    "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, 'up', ?, ?, ?, ?, ?, 1)"
+    "INSERT INTO heartbeat (id, ping_id, public_id, service_id, name, interval, schedule, timezone, grace, methods, "
+    "enabled, status, last_ping_at, next_due_at, miss_at, created_at, updated_at, alert_threshold) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 'up', ?, ?, ?, ?, ?, 1)"
 )
 # A mix of real-world cron jobs and zones for the "every heartbeat on cron" runs.
 CRON_MIX = (
@@ -110,7 +110,10 @@ def seed_heartbeats(url: str, count: int, *, now: int, interval: int = 3600, mis
 
     With ``cron``, each runs on a schedule of ``CRON_MIX`` (mixed zones) instead,
     due at its next slot.  ``miss_at`` overrides the stored deadline of all of
-    them (default: when they are due).  Returns their ids in insertion order.
+    them (default: when they are due).  Returns their ids in insertion order:
+    each heartbeat's check-in id (the id in /ping/{id}) equals its row id (which
+    events point at), as for heartbeats made before check-in ids could be
+    regenerated, so benchmarks can use one id for both.
     """
     from dashboard.core.schedule import Cadence
 
@@ -120,7 +123,8 @@ def seed_heartbeats(url: str, count: int, *, now: int, interval: int = 3600, mis
     for i, hb_id in enumerate(ids):
         expression, zone = CRON_MIX[i % len(CRON_MIX)] if cron else (None, "UTC")
         due = Cadence(None, expression, zone).fresh_from(now) if expression else now + interval * SECOND
-        rows.append((hb_id, service_id, f"hb-{i:06d}", None if expression else interval, expression, zone, _METHODS,
+        public_id = uuid.uuid4().hex + uuid.uuid4().hex[:8]
+        rows.append((hb_id, hb_id, public_id, service_id, f"hb-{i:06d}", None if expression else interval, expression, zone, _METHODS,
                      True, now, due, miss_at if miss_at is not None else due, now, now))
     with connect(url) as raw:
         raw.executemany(_INSERT_SERVICE, [(service_id, service_name or f"bench-{service_id[:8]}",

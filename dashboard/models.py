@@ -58,6 +58,15 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+def new_public_id() -> str:
+    """40 random hex digits: a heartbeat's name in links, badges and read-only answers.
+
+    Random rather than derived from the check-in id, so it can never be turned
+    back into it (the same length as Healthchecks' ``unique_key``).
+    """
+    return secrets.token_hex(20)
+
+
 def new_ping_key() -> str:
     """22 random [a-z0-9]: the secret part of a service's slug check-in URLs."""
     alphabet = string.ascii_lowercase + string.digits
@@ -91,7 +100,12 @@ class Heartbeat(SQLModel, table=True):
         CheckConstraint("(interval IS NULL) <> (schedule IS NULL)", name="ck_heartbeat_interval_or_schedule"),
     )
 
+    # The row's own id: it never leaves the server (events, rollups and flips point at it).
     id: str = Field(default_factory=new_uuid, sa_column=Column(String(36), primary_key=True))
+    # The check-in secret (/ping/{ping_id}), the `id` read-write API keys see; regenerable.
+    ping_id: str = Field(default_factory=new_uuid, sa_column=Column(String(36), nullable=False, unique=True))
+    # Stable and harmless to share: links, badges, read-only keys and viewers see this one.
+    public_id: str = Field(default_factory=new_public_id, sa_column=Column(String(40), nullable=False, unique=True))
     service_id: str = Field(
         sa_column=Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True)
     )

@@ -28,6 +28,7 @@ from dashboard.core.contracts import HeartbeatCreate, ServiceCreate  # noqa: E40
 from dashboard.core.ingest import PingRequest, apply_pings  # noqa: E402
 from dashboard.db import build_engine, session_scope, write_engine, write_lock  # noqa: E402
 from dashboard.migrate import upgrade_database  # noqa: E402
+from dashboard.models import Heartbeat  # noqa: E402
 from dashboard.timeutil import utcnow  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -36,8 +37,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def _ping(engine: Engine, heartbeat_id: str, result: str, at: datetime, message: str = "") -> None:
-    request = PingRequest(heartbeat_id, result, message=message, method="GET", source_ip="10.0.4.17",
+def _ping(engine: Engine, heartbeat: Heartbeat, result: str, at: datetime, message: str = "") -> None:
+    request = PingRequest(heartbeat.ping_id, result, message=message, method="GET", source_ip="10.0.4.17",
                           user_agent="curl/8.5.0")
     with write_lock(engine), write_engine(engine).begin() as conn:
         apply_pings(conn, [request], at)
@@ -48,10 +49,10 @@ def _service(engine: Engine, name: str, description: str, now: datetime) -> str:
         return services.create_service(session, ServiceCreate(name=name, description=description), now).id
 
 
-def _heartbeat(engine: Engine, service_id: str, name: str, interval: int, now: datetime, grace: int = 0) -> str:
+def _heartbeat(engine: Engine, service_id: str, name: str, interval: int, now: datetime, grace: int = 0) -> Heartbeat:
     with session_scope(engine, write=True) as session:
         data = HeartbeatCreate(service_id=service_id, name=name, interval=interval, grace=grace)
-        return heartbeats.create_heartbeat(session, data, now).id
+        return heartbeats.create_heartbeat(session, data, now)
 
 
 def seed_demo(engine: Engine, now: datetime) -> dict[str, str]:
@@ -112,7 +113,7 @@ def seed_demo(engine: Engine, now: datetime) -> dict[str, str]:
         _ping(engine, indexer, "tick", moment)
         moment += timedelta(seconds=60)
     _ping(engine, indexer, "tick", now - timedelta(seconds=5))
-    return {"service": billing, "heartbeat": invoices, "down": nightly}
+    return {"service": billing, "heartbeat": invoices.public_id, "down": nightly.public_id}
 
 
 def _login(page, base: str) -> None:  # type: ignore[no-untyped-def]

@@ -51,8 +51,15 @@ def ping(
     rid: str | None = None,
     exit_code: int | None = None,
 ) -> None:
-    """A check-in at ``at`` (default: now), recorded as the endpoint's writer records it."""
-    request = PingRequest(heartbeat_id, result, message=message, source_ip=source_ip, rid=rid, exit_code=exit_code)
+    """A check-in at ``at`` (default: now), recorded as the endpoint's writer records it.
+
+    ``heartbeat_id`` is the row id (factories) or the check-in id (API answers).
+    """
+    with engine.connect() as conn:
+        ping_id = conn.execute(text("SELECT ping_id FROM heartbeat WHERE id = :id OR ping_id = :id"),
+                               {"id": heartbeat_id}).scalar()
+    request = PingRequest(ping_id or "unknown", result, message=message, source_ip=source_ip, rid=rid,
+                          exit_code=exit_code)
     with write_lock(engine), write_engine(engine).begin() as conn:
         apply_pings(conn, [request], at or utcnow())
 

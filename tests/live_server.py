@@ -95,6 +95,7 @@ def start_live_server(workdir: Path, database_url: str | None = None, **extra_en
 
 
 def seed_heartbeat(database_url: str, interval: int = 10) -> str:
+    """A new heartbeat in a new service; returns its check-in id (``ping_id``)."""
     engine = create_engine(database_url)
     service = Service(name=f"svc-{time.monotonic_ns()}")
     with engine.begin() as conn:
@@ -102,7 +103,11 @@ def seed_heartbeat(database_url: str, interval: int = 10) -> str:
         heartbeat = Heartbeat(service_id=service.id, name="nightly", interval=interval)
         conn.execute(Heartbeat.__table__.insert().values(**heartbeat.model_dump()))  # type: ignore[attr-defined]
     engine.dispose()
-    return heartbeat.id
+    return heartbeat.ping_id
+
+
+# Events name their heartbeat by its row id; tests hold its check-in id.
+BY_PING_ID = "(SELECT id FROM heartbeat WHERE ping_id = :id)"
 
 
 def wait_for(predicate, timeout_s: float) -> bool:  # type: ignore[no-untyped-def]

@@ -19,8 +19,8 @@ def client(engine, make_heartbeat, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 def test_check_ins_api_metrics_and_reflex_share_one_app(client: TestClient, make_heartbeat) -> None:  # type: ignore[no-untyped-def]
     hb = make_heartbeat()
-    assert client.get(f"/ping/{hb.id}").json() == {"ok": True, "status": "up"}
-    assert client.post(f"/v1/heartbeat/{hb.id}?result=fail").json() == {"ok": True, "status": "down"}
+    assert client.get(f"/ping/{hb.ping_id}").json() == {"ok": True, "status": "up"}
+    assert client.post(f"/v1/heartbeat/{hb.ping_id}?result=fail").json() == {"ok": True, "status": "down"}
     assert client.get("/api/health").json() == {"status": "ok", "database": "ok"}
     assert client.get("/api/v1/service").status_code == 401
     assert client.get("/api/openapi.json").json()["info"]["title"] == "Lubdub API"

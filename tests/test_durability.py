@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.live_server import seed_heartbeat, start_live_server, wait_for
+from tests.live_server import BY_PING_ID, seed_heartbeat, start_live_server, wait_for
 from tests.load_client import PingLoad
 
 pytestmark = pytest.mark.server
@@ -54,7 +54,7 @@ def test_a_killed_server_loses_no_acknowledged_ping_and_catches_up(tmp_path: Pat
         assert wait_for(caught_up, timeout_s=20)
         with engine.connect() as conn:
             misses = [r[0] for r in conn.execute(text(
-                "SELECT received_at FROM event WHERE result = 'miss' AND heartbeat_id = :id ORDER BY received_at"),
+                f"SELECT received_at FROM event WHERE result = 'miss' AND heartbeat_id = {BY_PING_ID} ORDER BY received_at"),
                 {"id": late_id})]
             status = conn.execute(text("SELECT status FROM heartbeat WHERE id = :id"), {"id": late_id}).scalar_one()
         # Each back-filled miss carries its own deadline, one interval apart.

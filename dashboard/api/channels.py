@@ -12,8 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
+from dashboard.api import refs
 from dashboard.api.auth import EngineDep
 from dashboard.api.docs import errors, optional
+from dashboard.api.refs import KeyDep, sees_secrets
 from dashboard.api.schemas import (
     AlertingPublic,
     AttemptPublic,
@@ -31,9 +33,10 @@ from dashboard.core.alerts import channels, history
 from dashboard.core.alerts.delivery import send_test
 from dashboard.core.alerts.senders import SendOptions
 from dashboard.core.contracts import AlertingUpdate, ChannelCreate, ChannelLinkIn, ChannelUpdate
+from dashboard.core.errors import Invalid, NotFound
 from dashboard.core.paging import MAX_PAGE
 from dashboard.db import session_scope
-from dashboard.models import Channel
+from dashboard.models import ApiKey, Channel, Heartbeat
 from dashboard.timeutil import utcnow
 
 _ABSENT_OR_VALUE = optional()
@@ -42,27 +45,34 @@ _ABSENT_OR_VALUE = optional()
 router = APIRouter(tags=["alerts"])
 
 
-def _public(session: Session, channel: Channel) -> ChannelPublic:
+def _seen(ping_id: str | None, public_id: str | None, key: ApiKey) -> str | None:
+    """A heartbeat id as ``key`` may see it (see api/refs.py)."""
+    return ping_id if sees_secrets(key) else public_id
+
+
+def _public(session: Session, channel: Channel, key: ApiKey) -> ChannelPublic:
     links = channels.links_of(session, [channel.id])[channel.id]
-    return _public_with(channel, links)
+    return _public_with(channel, links, key)
 
 
-def _public_with(channel: Channel, links: list[channels.LinkView]) -> ChannelPublic:
+def _public_with(channel: Channel, links: list[channels.LinkView], key: ApiKey) -> ChannelPublic:
     return ChannelPublic(
         id=channel.id, name=channel.name, kind=channel.kind,  # type: ignore[arg-type]
         config=channels.mask_config(channel.kind, channels.load_config(channel)),
         is_default=channel.is_default, renotify_minutes=channel.renotify_minutes,
         links=[ChannelLinkPublic(service_id=link.service_id, service_name=link.service_name,
-                                 heartbeat_id=link.heartbeat_id, heartbeat_name=link.heartbeat_name)
+                                 heartbeat_id=_seen(link.heartbeat_ping_id, link.heartbeat_public_id, key),
+                                 heartbeat_name=link.heartbeat_name)
                for link in links],
         created_at=channel.created_at, updated_at=channel.updated_at,
     )
 
 
-def _delivery_public(view: history.DeliveryView) -> DeliveryPublic:
+def _delivery_public(view: history.DeliveryView, key: ApiKey) -> DeliveryPublic:
     return DeliveryPublic(
         id=view.id, kind=view.kind, status=view.status, channel_id=view.channel_id,  # type: ignore[arg-type]
-        channel_name=view.channel_name, heartbeat_id=view.heartbeat_id, heartbeat_name=view.heartbeat_name,
+        channel_name=view.channel_name, heartbeat_id=_seen(view.heartbeat_ping_id, view.heartbeat_public_id, key),
+        heartbeat_name=view.heartbeat_name,
         reason=view.reason, attempts=view.attempts, next_attempt_at=view.next_attempt_at,
         last_error=view.last_error, created_at=view.created_at, delivered_at=view.delivered_at,
         attempt_log=[AttemptPublic(attempt=a.attempt, started_at=a.started_at, finished_at=a.finished_at, ok=a.ok,
@@ -75,11 +85,11 @@ def _delivery_public(view: history.DeliveryView) -> DeliveryPublic:
 
 @router.get("/channel", response_model=list[ChannelPublic], summary="List alert channels",
             description="Ordered by name, secrets masked.")
-def list_channels(engine: EngineDep) -> list[ChannelPublic]:
+def list_channels(engine: EngineDep, key: KeyDep) -> list[ChannelPublic]:
     with Session(engine) as session:
         found = channels.list_channels(session)
         links = channels.links_of(session, [channel.id for channel in found])
-        return [_public_with(channel, links[channel.id]) for channel in found]
+        return [_public_with(channel, links[channel.id], key) for channel in found]
 
 
 @router.post(
@@ -88,16 +98,16 @@ def list_channels(engine: EngineDep) -> list[ChannelPublic]:
     "with no channel of their own or of their service). Attach it with `POST /v1/channel/{id}/link`.",
     responses=errors(400, 403, 409, 422),
 )
-def create_channel(body: ChannelCreate, engine: EngineDep) -> ChannelPublic:
+def create_channel(body: ChannelCreate, engine: EngineDep, key: KeyDep) -> ChannelPublic:
     with session_scope(engine, write=True) as session:
-        return _public(session, channels.create_channel(session, body, utcnow()))
+        return _public(session, channels.create_channel(session, body, utcnow()), key)
 
 
 @router.get("/channel/{channel_id}", response_model=ChannelPublic, summary="Get an alert channel",
             responses=errors(404, 422))
-def get_channel(channel_id: str, engine: EngineDep) -> ChannelPublic:
+def get_channel(channel_id: str, engine: EngineDep, key: KeyDep) -> ChannelPublic:
     with Session(engine) as session:
-        return _public(session, channels.get_channel(session, channel_id))
+        return _public(session, channels.get_channel(session, channel_id), key)
 
 
 @router.put(
@@ -106,16 +116,16 @@ def get_channel(channel_id: str, engine: EngineDep) -> ChannelPublic:
     "as it was shown (masked) is kept. `renotify_minutes: null` turns re-notification off.",
     responses=errors(400, 403, 404, 409, 422),
 )
-def update_channel(channel_id: str, body: ChannelUpdate, engine: EngineDep) -> ChannelPublic:
+def update_channel(channel_id: str, body: ChannelUpdate, engine: EngineDep, key: KeyDep) -> ChannelPublic:
     with session_scope(engine, write=True) as session:
-        return _public(session, channels.update_channel(session, channel_id, body, utcnow()))
+        return _public(session, channels.update_channel(session, channel_id, body, utcnow()), key)
 
 
 @router.delete(
     "/channel/{channel_id}", status_code=204, response_class=Response, summary="Delete an alert channel",
     description="Its links and its delivery log go too.", responses=errors(403, 404, 422),
 )
-def delete_channel(channel_id: str, engine: EngineDep) -> Response:
+def delete_channel(channel_id: str, engine: EngineDep, key: KeyDep) -> Response:
     with session_scope(engine, write=True) as session:
         channels.delete_channel(session, channel_id)
     return Response(status_code=204)
@@ -127,7 +137,7 @@ def delete_channel(channel_id: str, engine: EngineDep) -> Response:
     "`ok` is false and `error` says exactly what went wrong. Logged as a delivery of kind `test`.",
     responses=errors(403, 404, 422),
 )
-def test_channel(channel_id: str, engine: EngineDep) -> SendTestResult:
+def test_channel(channel_id: str, engine: EngineDep, key: KeyDep) -> SendTestResult:
     settings = get_settings()
     outcome = send_test(engine, channel_id, utcnow(), SendOptions.from_settings(settings),
                         public_url=settings.public_url, clock=utcnow)
@@ -141,10 +151,11 @@ def test_channel(channel_id: str, engine: EngineDep) -> SendTestResult:
     "exactly one. Attaching twice is a 409.",
     responses=errors(400, 403, 404, 409, 422),
 )
-def attach_channel(channel_id: str, body: ChannelLinkIn, engine: EngineDep) -> ChannelPublic:
+def attach_channel(channel_id: str, body: ChannelLinkIn, engine: EngineDep, key: KeyDep) -> ChannelPublic:
     with session_scope(engine, write=True) as session:
-        channels.attach(session, channel_id, utcnow(), service_id=body.service_id, heartbeat_id=body.heartbeat_id)
-        return _public(session, channels.get_channel(session, channel_id))
+        channels.attach(session, channel_id, utcnow(), service_id=body.service_id,
+                        heartbeat_id=_link_target(session, body.heartbeat_id))
+        return _public(session, channels.get_channel(session, channel_id), key)
 
 
 @router.delete(
@@ -152,19 +163,30 @@ def attach_channel(channel_id: str, body: ChannelLinkIn, engine: EngineDep) -> C
     description="The same body as attaching; 404 when the channel is not attached there.",
     responses=errors(400, 403, 404, 422),
 )
-def detach_channel(channel_id: str, body: ChannelLinkIn, engine: EngineDep) -> ChannelPublic:
+def detach_channel(channel_id: str, body: ChannelLinkIn, engine: EngineDep, key: KeyDep) -> ChannelPublic:
     with session_scope(engine, write=True) as session:
-        channels.detach(session, channel_id, service_id=body.service_id, heartbeat_id=body.heartbeat_id)
-        return _public(session, channels.get_channel(session, channel_id))
+        channels.detach(session, channel_id, service_id=body.service_id,
+                        heartbeat_id=_link_target(session, body.heartbeat_id))
+        return _public(session, channels.get_channel(session, channel_id), key)
+
+
+def _link_target(session: Session, ref: str | None) -> str | None:
+    """The row id of the heartbeat a link names by its check-in id (a write)."""
+    if ref is None:
+        return None
+    try:
+        return heartbeats.find_heartbeat(session, ref, public_ok=False).id
+    except NotFound:
+        raise Invalid("heartbeat_id", "no heartbeat with this id") from None
 
 
 # --- per heartbeat ----------------------------------------------------------------
 
 
-def _alerting(session: Session, heartbeat_id: str) -> AlertingPublic:
-    heartbeat, routed = channels.channels_for_heartbeat(session, heartbeat_id)
+def _alerting(session: Session, heartbeat: Heartbeat, key: ApiKey) -> AlertingPublic:
+    heartbeat, routed = channels.channels_for_heartbeat(session, heartbeat.id)
     return AlertingPublic(
-        heartbeat_id=heartbeat.id, alert_threshold=heartbeat.alert_threshold,
+        heartbeat_id=refs.external_id(heartbeat, key), alert_threshold=heartbeat.alert_threshold,
         channels=[RoutedChannel(id=r.channel.id, name=r.channel.name, kind=r.channel.kind,  # type: ignore[arg-type]
                                 via=r.via) for r in routed],
     )
@@ -175,9 +197,9 @@ def _alerting(session: Session, heartbeat_id: str) -> AlertingPublic:
     description="Its alert threshold and the channels its alerts go to now (its own, its service's, "
     "else the defaults).", responses=errors(404, 422),
 )
-def get_alerting(heartbeat_id: str, engine: EngineDep) -> AlertingPublic:
+def get_alerting(heartbeat_id: str, engine: EngineDep, key: KeyDep) -> AlertingPublic:
     with Session(engine) as session:
-        return _alerting(session, heartbeat_id)
+        return _alerting(session, refs.to_read(session, heartbeat_id), key)
 
 
 @router.put(
@@ -185,10 +207,11 @@ def get_alerting(heartbeat_id: str, engine: EngineDep) -> AlertingPublic:
     description="`alert_threshold` N: alert only once N consecutive fail/miss events happened (1 = at once).",
     responses=errors(400, 403, 404, 422),
 )
-def put_alerting(heartbeat_id: str, body: AlertingUpdate, engine: EngineDep) -> AlertingPublic:
+def put_alerting(heartbeat_id: str, body: AlertingUpdate, engine: EngineDep, key: KeyDep) -> AlertingPublic:
     with session_scope(engine, write=True) as session:
-        heartbeats.set_alert_threshold(session, heartbeat_id, body.alert_threshold)
-        return _alerting(session, heartbeat_id)
+        target = refs.to_change(session, heartbeat_id)
+        heartbeats.set_alert_threshold(session, target.id, body.alert_threshold)
+        return _alerting(session, target, key)
 
 
 @router.get(
@@ -197,10 +220,11 @@ def put_alerting(heartbeat_id: str, body: AlertingUpdate, engine: EngineDep) -> 
     responses=errors(404, 422),
 )
 def heartbeat_deliveries(
-    heartbeat_id: str, engine: EngineDep, limit: Annotated[int, Query(ge=1, le=history.MAX_LIMIT)] = 50
+    heartbeat_id: str, engine: EngineDep, key: KeyDep, limit: Annotated[int, Query(ge=1, le=history.MAX_LIMIT)] = 50
 ) -> list[DeliveryPublic]:
     with Session(engine) as session:
-        return [_delivery_public(view) for view in history.heartbeat_deliveries(session, heartbeat_id, limit=limit)]
+        target = refs.to_read(session, heartbeat_id)
+        return [_delivery_public(view, key) for view in history.heartbeat_deliveries(session, target.id, limit=limit)]
 
 
 # --- the notifications log --------------------------------------------------------
@@ -213,7 +237,7 @@ def heartbeat_deliveries(
     responses=errors(422),
 )
 def list_deliveries(
-    engine: EngineDep,
+    engine: EngineDep, key: KeyDep,
     status: Annotated[DeliveryStatus | None, Query(json_schema_extra=_ABSENT_OR_VALUE)] = None,
     heartbeat_id: Annotated[str | None, Query(json_schema_extra=_ABSENT_OR_VALUE)] = None,
     channel_id: Annotated[str | None, Query(json_schema_extra=_ABSENT_OR_VALUE)] = None,
@@ -221,7 +245,13 @@ def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=history.MAX_LIMIT)] = 50,
 ) -> DeliveryPage:
     with Session(engine) as session:
-        found = history.list_deliveries(session, status=status, heartbeat_id=heartbeat_id, channel_id=channel_id,
-                                    page=page, limit=limit)
-    return DeliveryPage(items=[_delivery_public(view) for view in found.items], page=found.page,
+        row_id = None
+        if heartbeat_id is not None:
+            try:
+                row_id = refs.to_read(session, heartbeat_id).id
+            except NotFound:
+                row_id = ""  # an unknown heartbeat matches nothing, like an unknown channel
+        found = history.list_deliveries(session, status=status, heartbeat_id=row_id, channel_id=channel_id,
+                                        page=page, limit=limit)
+    return DeliveryPage(items=[_delivery_public(view, key) for view in found.items], page=found.page,
                         limit=found.limit, total=found.total)

@@ -12,9 +12,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
+from dashboard.api import refs
 from dashboard.api.auth import EngineDep
 from dashboard.api.docs import OPTIONAL_TIMESTAMP, errors, optional
 from dashboard.api.params import timestamp_param
+from dashboard.api.refs import KeyDep, sees_secrets
 from dashboard.api.schemas import BulkDeleteResult, EventPublic, HeartbeatPublic, StatisticBucket
 from dashboard.core import events, heartbeats, stats
 from dashboard.core.contracts import HeartbeatCreate, HeartbeatUpdate
@@ -40,7 +42,7 @@ router = APIRouter(prefix="/heartbeat", tags=["heartbeats"])
 def create_heartbeat(body: HeartbeatCreate, engine: EngineDep) -> HeartbeatPublic:
     now = utcnow()
     with session_scope(engine, write=True) as session:
-        return HeartbeatPublic.from_model(heartbeats.create_heartbeat(session, body, now), now)
+        return HeartbeatPublic.from_model(heartbeats.create_heartbeat(session, body, now), now, secrets=True)
 
 
 @router.delete(
@@ -65,16 +67,16 @@ def delete_heartbeats(
     if len(ids) > MAX_BULK_IDS:
         raise Invalid("id", f"at most {MAX_BULK_IDS} ids at once")
     with session_scope(engine, write=True) as session:
-        result = heartbeats.delete_heartbeats(session, ids, utcnow())
+        result = heartbeats.delete_heartbeats(session, ids, utcnow(), by="ping_id")
     return BulkDeleteResult(deleted=result.done, not_found=result.not_found)
 
 
 @router.get(
     "/{heartbeat_id}", response_model=HeartbeatPublic, summary="Get a heartbeat", responses=errors(404, 422)
 )
-def get_heartbeat(heartbeat_id: str, engine: EngineDep) -> HeartbeatPublic:
+def get_heartbeat(heartbeat_id: str, engine: EngineDep, key: KeyDep) -> HeartbeatPublic:
     with Session(engine) as session:
-        return HeartbeatPublic.from_model(heartbeats.get_heartbeat(session, heartbeat_id), utcnow())
+        return HeartbeatPublic.from_model(refs.to_read(session, heartbeat_id), utcnow(), secrets=sees_secrets(key))
 
 
 @router.put(
@@ -88,7 +90,8 @@ def get_heartbeat(heartbeat_id: str, engine: EngineDep) -> HeartbeatPublic:
 def update_heartbeat(heartbeat_id: str, body: HeartbeatUpdate, engine: EngineDep) -> HeartbeatPublic:
     now = utcnow()
     with session_scope(engine, write=True) as session:
-        return HeartbeatPublic.from_model(heartbeats.update_heartbeat(session, heartbeat_id, body, now), now)
+        target = refs.to_change(session, heartbeat_id)
+        return HeartbeatPublic.from_model(heartbeats.update_heartbeat(session, target.id, body, now), now, secrets=True)
 
 
 @router.delete(
@@ -101,8 +104,24 @@ def update_heartbeat(heartbeat_id: str, body: HeartbeatUpdate, engine: EngineDep
 )
 def delete_heartbeat(heartbeat_id: str, engine: EngineDep) -> Response:
     with session_scope(engine, write=True) as session:
-        heartbeats.delete_heartbeat(session, heartbeat_id, utcnow())
+        heartbeats.delete_heartbeat(session, refs.to_change(session, heartbeat_id).id, utcnow())
     return Response(status_code=204)
+
+
+@router.post(
+    "/{heartbeat_id}/rotate",
+    response_model=HeartbeatPublic,
+    summary="Regenerate a heartbeat's check-in URL",
+    description="A new check-in id at once: the old check-in URL answers 404 from now on. History, "
+    "public id and settings stay; the answer's `id` and `url` carry the new secret (so do later "
+    "answers to read-write keys, and later paths for this heartbeat).",
+    responses=errors(403, 404, 422),
+)
+def rotate_check_in_id(heartbeat_id: str, engine: EngineDep) -> HeartbeatPublic:
+    now = utcnow()
+    with session_scope(engine, write=True) as session:
+        target = refs.to_change(session, heartbeat_id)
+        return HeartbeatPublic.from_model(heartbeats.rotate_ping_id(session, target.id, now), now, secrets=True)
 
 
 @router.get(
@@ -118,6 +137,7 @@ def delete_heartbeat(heartbeat_id: str, engine: EngineDep) -> Response:
 def list_events(
     heartbeat_id: str,
     engine: EngineDep,
+    key: KeyDep,
     limit: Annotated[int, Query(ge=1, le=events.MAX_LIMIT)] = 50,
     last_received_at: Annotated[
         str | None, Query(description="Cursor: a `received_at` seen before.", json_schema_extra=OPTIONAL_TIMESTAMP)
@@ -134,8 +154,10 @@ def list_events(
 ) -> list[EventPublic]:
     after = timestamp_param("last_received_at", last_received_at)
     with Session(engine) as session:
-        found = events.list_events(session, heartbeat_id, limit=limit, after=after, after_id=last_id)
-    return [EventPublic.from_model(event) for event in found]
+        heartbeat = refs.to_read(session, heartbeat_id)
+        found = events.list_events(session, heartbeat.id, limit=limit, after=after, after_id=last_id)
+    seen_as = refs.external_id(heartbeat, key)
+    return [EventPublic.from_model(event, seen_as) for event in found]
 
 
 @router.get(
@@ -159,7 +181,7 @@ def statistics(
     start, end = timestamp_param("start_date", start_date), timestamp_param("end_date", end_date)
     with Session(engine) as session:
         buckets = stats.heartbeat_statistics(
-            session, heartbeat_id, now=utcnow(), interval=interval, start=start, end=end
+            session, refs.to_read(session, heartbeat_id).id, now=utcnow(), interval=interval, start=start, end=end
         )
     return [
         StatisticBucket(

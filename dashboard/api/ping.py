@@ -106,9 +106,9 @@ def is_ping_path(path: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What the path names: a heartbeat by id, or by ping key and slug; and its suffix's result."""
+    """What the path names: a heartbeat by its check-in id, or by ping key and slug; and its suffix's result."""
 
-    heartbeat_id: str = ""
+    ping_id: str = ""
     ping_key: str | None = None
     slug: str | None = None
     result: str | None = None
@@ -138,11 +138,11 @@ def parse_target(path: str) -> Target:
                                           "(is the variable holding the id empty?)")
     if len(parts) > 3:
         raise NOT_FOUND
-    heartbeat_id = parse_id(parts[0])
-    if heartbeat_id is not None and len(parts) <= 2:
+    ping_id = parse_id(parts[0])
+    if ping_id is not None and len(parts) <= 2:
         suffix = _suffix(parts[1]) if len(parts) == 2 else (None, None)
         if suffix is not None:
-            return Target(heartbeat_id=heartbeat_id, result=suffix[0], exit_code=suffix[1])
+            return Target(ping_id=ping_id, result=suffix[0], exit_code=suffix[1])
     if len(parts) == 1:
         raise NOT_FOUND
     ping_key, slug = parts[0], parts[1]
@@ -295,7 +295,7 @@ async def parse_ping(scope: Scope, receive: Receive, target: Target) -> PingRequ
     message = storable(raw_message if raw_message is not None else str(fields.get("message") or ""))
     client = scope.get("client")
     return PingRequest(
-        heartbeat_id=target.heartbeat_id,
+        ping_id=target.ping_id,
         result=result,
         message=message[:MESSAGE_LIMIT],
         message_truncated=len(message) > MESSAGE_LIMIT,
@@ -320,7 +320,7 @@ async def record_ping(scope: Scope, receive: Receive) -> tuple[int, str]:
     writer, rate_limiter = checkins.writer, checkins.rate_limiter
     if writer is None:
         raise PingError(503, "unavailable", "the server is starting or stopping", {"Retry-After": "1"})
-    limit_key = target.heartbeat_id or f"{target.ping_key}/{target.slug}"
+    limit_key = target.ping_id or f"{target.ping_key}/{target.slug}"
     if rate_limiter is not None and (wait_s := rate_limiter.check(limit_key)) is not None:
         writer.note("checkins_rate_limited")
         raise PingError(429, "rate_limited",

@@ -45,17 +45,18 @@ class ServicePublic(BaseModel):
     description: str
     heartbeat_count: int
     status_counts: StatusCounts
-    ping_key: str = Field(description="The secret in this service's slug check-in URLs: /ping/{ping_key}/{slug}.")
+    ping_key: str | None = Field(description="The secret in this service's slug check-in URLs: "
+                                            "/ping/{ping_key}/{slug}; null for read-only keys.")
     created_at: Timestamp
     updated_at: Timestamp
 
     @classmethod
-    def from_model(cls, service: Service, status_counts: dict[str, int]) -> ServicePublic:
+    def from_model(cls, service: Service, status_counts: dict[str, int], *, secrets: bool) -> ServicePublic:
         return cls(
             id=service.id,
             name=service.name,
             description=service.description,
-            ping_key=service.ping_key,
+            ping_key=service.ping_key if secrets else None,
             heartbeat_count=sum(status_counts.values()),
             status_counts=StatusCounts(**status_counts),
             created_at=service.created_at,
@@ -80,7 +81,9 @@ class RunInProgress(BaseModel):
 
 
 class HeartbeatPublic(BaseModel):
-    id: str
+    id: str = Field(description="Read-write keys: the check-in id (the secret in `url`). "
+                                "Read-only keys: the public id.")
+    public_id: str = Field(description="A stable id that is safe to share; every read route accepts it.")
     service_id: str
     name: str
     interval: int | None = Field(description="Seconds between expected check-ins; null for a cron heartbeat.")
@@ -94,7 +97,7 @@ class HeartbeatPublic(BaseModel):
     methods: list[MethodName]
     enabled: bool
     status: Status = Field(description="new, up, late (past next_due_at, inside grace), down or paused.")
-    url: str = Field(description="The check-in URL.")
+    url: str | None = Field(description="The check-in URL; null for read-only keys.")
     last_ping_at: Timestamp | None
     next_due_at: Timestamp | None = Field(description="When the heartbeat becomes late.")
     runs_in_progress: list[RunInProgress] = Field(description="Runs started (`run`) whose end was not reported yet.")
@@ -102,10 +105,13 @@ class HeartbeatPublic(BaseModel):
     updated_at: Timestamp
 
     @classmethod
-    def from_model(cls, heartbeat: Heartbeat, now: datetime, public_url: str | None = None) -> HeartbeatPublic:
+    def from_model(cls, heartbeat: Heartbeat, now: datetime, *, secrets: bool,
+                   public_url: str | None = None) -> HeartbeatPublic:
+        """``secrets``: the key may see the check-in id (read-write)."""
         base = public_url if public_url is not None else get_settings().public_url
         return cls(
-            id=heartbeat.id,
+            id=heartbeat.ping_id if secrets else heartbeat.public_id,
+            public_id=heartbeat.public_id,
             service_id=heartbeat.service_id,
             name=heartbeat.name,
             interval=heartbeat.interval,
@@ -119,7 +125,7 @@ class HeartbeatPublic(BaseModel):
             methods=heartbeat.method_list,  # type: ignore[arg-type]
             enabled=heartbeat.enabled,
             status=heartbeat.get_status(now),  # type: ignore[arg-type]
-            url=f"{base}/ping/{heartbeat.id}",
+            url=f"{base}/ping/{heartbeat.ping_id}" if secrets else None,
             last_ping_at=heartbeat.last_ping_at,
             next_due_at=heartbeat.next_due_at,
             runs_in_progress=[
@@ -161,8 +167,9 @@ class EventPublic(BaseModel):
     rid: str | None = Field(description="The run id that pairs a run with its end, if the job sent one.")
 
     @classmethod
-    def from_model(cls, event: Event) -> EventPublic:
-        return cls.model_validate(event, from_attributes=True)
+    def from_model(cls, event: Event, heartbeat_id: str) -> EventPublic:
+        """``heartbeat_id``: the id of the heartbeat as the caller's key sees it."""
+        return cls.model_validate({**event.model_dump(), "heartbeat_id": heartbeat_id})
 
 
 class StatisticBucket(BaseModel):

@@ -16,18 +16,20 @@ from sqlmodel import Session
 from dashboard.api.auth import EngineDep
 from dashboard.api.docs import errors
 from dashboard.api.params import ListLimit, PageNumber
+from dashboard.api.refs import KeyDep, sees_secrets
 from dashboard.api.schemas import HeartbeatPage, HeartbeatPublic, ServicePage, ServicePublic
 from dashboard.core import heartbeats, services
 from dashboard.core.contracts import ServiceCreate, ServiceUpdate
 from dashboard.db import session_scope
+from dashboard.models import ApiKey
 from dashboard.timeutil import utcnow
 
 router = APIRouter(prefix="/service", tags=["services"])
 
 
-def _service_public(session: Session, service_id: str, now: datetime) -> ServicePublic:
+def _service_public(session: Session, service_id: str, now: datetime, key: ApiKey) -> ServicePublic:
     overview = services.get_service_overview(session, service_id, now)
-    return ServicePublic.from_model(overview.service, overview.status_counts)
+    return ServicePublic.from_model(overview.service, overview.status_counts, secrets=sees_secrets(key))
 
 
 @router.post(
@@ -37,11 +39,11 @@ def _service_public(session: Session, service_id: str, now: datetime) -> Service
     summary="Create a service",
     responses=errors(400, 403, 409, 422),
 )
-def create_service(body: ServiceCreate, engine: EngineDep) -> ServicePublic:
+def create_service(body: ServiceCreate, engine: EngineDep, key: KeyDep) -> ServicePublic:
     now = utcnow()
     with session_scope(engine, write=True) as session:
         service = services.create_service(session, body, now)
-        return _service_public(session, service.id, now)
+        return _service_public(session, service.id, now, key)
 
 
 @router.get(
@@ -51,18 +53,18 @@ def create_service(body: ServiceCreate, engine: EngineDep) -> ServicePublic:
     description="Services ordered by name, each with its heartbeats' counts by status.",
     responses=errors(422),
 )
-def list_services(engine: EngineDep, page: PageNumber = 1, limit: ListLimit = 50) -> ServicePage:
+def list_services(engine: EngineDep, key: KeyDep, page: PageNumber = 1, limit: ListLimit = 50) -> ServicePage:
     now = utcnow()
     with Session(engine) as session:
         result = services.list_services(session, now, page=page, limit=limit)
-    items = [ServicePublic.from_model(o.service, o.status_counts) for o in result.items]
+    items = [ServicePublic.from_model(o.service, o.status_counts, secrets=sees_secrets(key)) for o in result.items]
     return ServicePage(items=items, page=result.page, limit=result.limit, total=result.total)
 
 
 @router.get("/{service_id}", response_model=ServicePublic, summary="Get a service", responses=errors(404, 422))
-def get_service(service_id: str, engine: EngineDep) -> ServicePublic:
+def get_service(service_id: str, engine: EngineDep, key: KeyDep) -> ServicePublic:
     with Session(engine) as session:
-        return _service_public(session, service_id, utcnow())
+        return _service_public(session, service_id, utcnow(), key)
 
 
 @router.put(
@@ -72,11 +74,11 @@ def get_service(service_id: str, engine: EngineDep) -> ServicePublic:
     description="Omitted fields keep their value.",
     responses=errors(400, 403, 404, 409, 422),
 )
-def update_service(service_id: str, body: ServiceUpdate, engine: EngineDep) -> ServicePublic:
+def update_service(service_id: str, body: ServiceUpdate, engine: EngineDep, key: KeyDep) -> ServicePublic:
     now = utcnow()
     with session_scope(engine, write=True) as session:
         service = services.update_service(session, service_id, body, now)
-        return _service_public(session, service.id, now)
+        return _service_public(session, service.id, now, key)
 
 
 @router.delete(
@@ -106,10 +108,25 @@ def delete_service(
     responses=errors(404, 422),
 )
 def list_service_heartbeats(
-    service_id: str, engine: EngineDep, page: PageNumber = 1, limit: ListLimit = 50
+    service_id: str, engine: EngineDep, key: KeyDep, page: PageNumber = 1, limit: ListLimit = 50
 ) -> HeartbeatPage:
     now = utcnow()
     with Session(engine) as session:
         result = heartbeats.list_heartbeats(session, service_id, page=page, limit=limit)
-    items = [HeartbeatPublic.from_model(hb, now) for hb in result.items]
+    items = [HeartbeatPublic.from_model(hb, now, secrets=sees_secrets(key)) for hb in result.items]
     return HeartbeatPage(items=items, page=result.page, limit=result.limit, total=result.total)
+
+
+@router.post(
+    "/{service_id}/rotate-ping-key",
+    response_model=ServicePublic,
+    summary="Regenerate a service's ping key",
+    description="A new `ping_key` at once: every slug check-in URL of the service with the old key answers "
+    "404 from now on; the heartbeats' own check-in URLs are unchanged.",
+    responses=errors(403, 404, 422),
+)
+def rotate_ping_key(service_id: str, engine: EngineDep, key: KeyDep) -> ServicePublic:
+    now = utcnow()
+    with session_scope(engine, write=True) as session:
+        service = services.rotate_ping_key(session, service_id, now)
+        return _service_public(session, service.id, now, key)

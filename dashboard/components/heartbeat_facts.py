@@ -19,6 +19,8 @@ Facts = TypeVar("Facts", bound="HeartbeatFacts")
 
 @dataclass
 class HeartbeatFacts:
+    # The public id: the browser never holds a heartbeat's row id or check-in id
+    # except where the check-in URL is shown on purpose.
     id: str = ""
     name: str = ""
     status: str = ""
@@ -45,7 +47,7 @@ def describe(heartbeat: Heartbeat, now: datetime, kind: type[Facts], **more: Any
     """The heartbeat's facts as ``kind`` (``HeartbeatFacts`` or a row extending it with ``more`` fields)."""
     status = heartbeat.get_status(now)
     return kind(
-        id=heartbeat.id,
+        id=heartbeat.public_id,
         name=heartbeat.name,
         status=status,
         enabled=heartbeat.enabled,

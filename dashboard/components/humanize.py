@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from dashboard.core import cron
 from dashboard.timeutil import UTC
 
 # Units offered by the interval and grace pickers, largest first.
@@ -97,3 +98,10 @@ def percent_text(ratio: float | None) -> str:
     if percent < 100 and round(percent, 2) >= 100:
         return "99.99 %"
     return f"{percent:.2f} %".replace(".00 %", " %")
+
+
+def cadence_text(interval: int | None, schedule: str | None) -> str:
+    """How often check-ins are expected: "every 5 min", or the cron schedule in words."""
+    if schedule is not None:
+        return cron.describe(schedule)
+    return f"every {duration_text(interval or 0)}"

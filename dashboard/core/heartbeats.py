@@ -12,9 +12,11 @@ computed from stale data (on SQLite the write transaction already serialises).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +31,7 @@ from dashboard.core.paging import Page, offset
 from dashboard.core.purge import queue_purge
 from dashboard.core.schedule import STATUS_NEW
 from dashboard.core.services import get_service
-from dashboard.models import Heartbeat, Service
+from dashboard.models import Heartbeat, Service, new_uuid
 from dashboard.timeutil import to_micros
 
 MAX_LIMIT = 500
@@ -45,10 +47,57 @@ class BulkResult:
 
 
 def get_heartbeat(session: Session, heartbeat_id: str, *, for_update: bool = False) -> Heartbeat:
+    """By the row's own id: what the engine and the dashboard's states hold, never a URL."""
     canonical = parse_id(heartbeat_id)
     heartbeat = session.get(Heartbeat, canonical, with_for_update=for_update) if canonical else None
     if heartbeat is None:
         raise NotFound("no heartbeat with this id")
+    return heartbeat
+
+
+_PUBLIC_ID = re.compile(r"[0-9a-f]{40}")
+
+
+def find_heartbeat(session: Session, ref: str, *, public_ok: bool, for_update: bool = False) -> Heartbeat:
+    """The heartbeat an outside reference names: its check-in id (``ping_id``), or —
+    where ``public_ok``, i.e. for reading — its ``public_id``.
+
+    The row's own id is not a reference: after a rotation it is the old, possibly
+    leaked check-in id, which must name nothing any more.
+    """
+    query = None
+    ping_id = parse_id(ref)
+    if ping_id is not None:
+        query = select(Heartbeat).where(col(Heartbeat.ping_id) == ping_id)
+    elif public_ok and _PUBLIC_ID.fullmatch(ref.lower()):
+        query = select(Heartbeat).where(col(Heartbeat.public_id) == ref.lower())
+    found = session.exec(query.with_for_update() if for_update else query).first() if query is not None else None
+    if found is None:
+        raise NotFound("no heartbeat with this id")
+    return found
+
+
+def get_by_public_id(session: Session, public_id: str) -> Heartbeat:
+    """The heartbeat a dashboard URL or form names (they only ever carry public ids)."""
+    canonical = public_id.lower()
+    found = session.exec(select(Heartbeat).where(col(Heartbeat.public_id) == canonical)).first() \
+        if _PUBLIC_ID.fullmatch(canonical) else None
+    if found is None:
+        raise NotFound("no heartbeat with this id")
+    return found
+
+
+def rotate_ping_id(session: Session, heartbeat_id: str, now: datetime) -> Heartbeat:
+    """A new check-in secret, at once: the old URL answers 404 from the commit on.
+
+    History, public id and settings stay; only ``/ping/{id}`` (and the ``id``
+    read-write keys see) changes.
+    """
+    heartbeat = get_heartbeat(session, heartbeat_id, for_update=True)
+    heartbeat.ping_id = new_uuid()
+    heartbeat.updated_at = now
+    session.add(heartbeat)
+    session.flush()
     return heartbeat
 
 
@@ -255,12 +304,12 @@ def set_alert_threshold(session: Session, heartbeat_id: str, threshold: int) -> 
     return heartbeat
 
 
-def _unique_ids(raw_ids: Iterable[str]) -> tuple[list[str], list[str]]:
+def _unique_ids(raw_ids: Iterable[str], by: IdKind = "id") -> tuple[list[str], list[str]]:
     """(canonical ids in first-seen order, malformed ids as given)."""
     valid: dict[str, None] = {}
     malformed: list[str] = []
     for raw in raw_ids:
-        canonical = parse_id(raw)
+        canonical = (raw.lower() if _PUBLIC_ID.fullmatch(raw.lower()) else None) if by == "public_id" else parse_id(raw)
         if canonical is None:
             malformed.append(raw)
         else:
@@ -268,18 +317,23 @@ def _unique_ids(raw_ids: Iterable[str]) -> tuple[list[str], list[str]]:
     return list(valid), malformed
 
 
-def _locked(session: Session, ids: list[str]) -> list[Heartbeat]:
+IdKind = Literal["id", "ping_id", "public_id"]
+
+
+def _locked(session: Session, ids: list[str], *, by: IdKind = "id") -> list[Heartbeat]:
+    column = col(getattr(Heartbeat, by))
     found: list[Heartbeat] = []
     for start in range(0, len(ids), _CHUNK):
-        query = select(Heartbeat).where(col(Heartbeat.id).in_(ids[start : start + _CHUNK])).with_for_update()
+        query = select(Heartbeat).where(column.in_(ids[start : start + _CHUNK])).with_for_update()
         found.extend(session.exec(query))
     return found
 
 
-def set_heartbeats_enabled(session: Session, heartbeat_ids: Iterable[str], enabled: bool, now: datetime) -> BulkResult:
-    """Pause (``enabled=False``) or resume many heartbeats; ``done`` lists every one found."""
-    ids, malformed = _unique_ids(heartbeat_ids)
-    by_id = {hb.id: hb for hb in _locked(session, ids)}
+def set_heartbeats_enabled(session: Session, heartbeat_ids: Iterable[str], enabled: bool, now: datetime, *,
+                           by: IdKind = "id") -> BulkResult:
+    """Pause (``enabled=False``) or resume many heartbeats, named by ``by``; ``done`` lists every one found."""
+    ids, malformed = _unique_ids(heartbeat_ids, by)
+    by_id = {getattr(hb, by): hb for hb in _locked(session, ids, by=by)}
     for heartbeat in by_id.values():
         if heartbeat.enabled == enabled:
             continue
@@ -304,16 +358,18 @@ def delete_heartbeat(session: Session, heartbeat_id: str, now: datetime) -> None
     queue_purge(session, [heartbeat.id], now)
 
 
-def delete_heartbeats(session: Session, heartbeat_ids: Iterable[str], now: datetime) -> BulkResult:
-    """Delete many heartbeats (as ``delete_heartbeat``); malformed and unknown ids are
-    reported in ``not_found``."""
-    ids, malformed = _unique_ids(heartbeat_ids)
-    existing = {hb.id for hb in _locked(session, ids)}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = [i for i in ids[start : start + _CHUNK] if i in existing]
-        if chunk:
-            session.exec(delete(Heartbeat).where(col(Heartbeat.id).in_(chunk)))
-    queue_purge(session, sorted(existing), now)
+def delete_heartbeats(session: Session, heartbeat_ids: Iterable[str], now: datetime, *,
+                      by: IdKind = "id") -> BulkResult:
+    """Delete many heartbeats (as ``delete_heartbeat``), named by ``by`` (row, check-in or
+    public id); malformed and unknown ids are reported in ``not_found``."""
+    ids, malformed = _unique_ids(heartbeat_ids, by)
+    found = _locked(session, ids, by=by)
+    named = {getattr(hb, by): hb.id for hb in found}
+    existing = set(named)
+    row_ids = sorted(named.values())
+    for start in range(0, len(row_ids), _CHUNK):
+        session.exec(delete(Heartbeat).where(col(Heartbeat.id).in_(row_ids[start : start + _CHUNK])))
+    queue_purge(session, row_ids, now)
     return BulkResult(
         done=[i for i in ids if i in existing],
         not_found=[i for i in ids if i not in existing] + malformed,

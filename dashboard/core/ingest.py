@@ -24,6 +24,7 @@ from dashboard.core.days_off import parse_skip_dates
 from dashboard.core.recording import RollupAccumulator, insert_flips
 from dashboard.core.schedule import STATUS_NEW, ScheduleState, apply_ping, runs_from_json, runs_to_json
 from dashboard.core.sql import driver_sql, executemany
+from dashboard.models import new_public_id
 from dashboard.timeutil import to_micros
 
 MESSAGE_LIMIT = 1000
@@ -36,10 +37,10 @@ CREATED_METHODS = "GET,POST,HEAD"
 
 @dataclass(slots=True)
 class PingRequest:
-    """One check-in.  It names its heartbeat by id, or by the service's
-    ``ping_key`` and the heartbeat's ``slug`` (then ``heartbeat_id`` is "")."""
+    """One check-in.  It names its heartbeat by its check-in id (``ping_id``), or by
+    the service's ``ping_key`` and the heartbeat's ``slug`` (then ``ping_id`` is "")."""
 
-    heartbeat_id: str
+    ping_id: str
     result: str
     message: str = ""
     message_truncated: bool = False
@@ -68,8 +69,8 @@ class PingOutcome:
 NOT_FOUND = PingOutcome("not_found")
 
 _SELECT_COLUMNS = (
-    "SELECT id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at, "
-    "schedule, timezone, max_runtime, holidays, skip_dates, runs, run_timeout_at FROM heartbeat WHERE id IN "
+    "SELECT ping_id, id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at, "
+    "schedule, timezone, max_runtime, holidays, skip_dates, runs, run_timeout_at FROM heartbeat WHERE "
 )
 _INSERT_EVENT = (
     "INSERT INTO event (heartbeat_id, result, message, message_truncated, received_at, "
@@ -80,28 +81,29 @@ _UPDATE_HEARTBEAT = (
     "runs = ?, run_timeout_at = ? WHERE id = ?"
 )
 _SLUG_MATCHES = (
-    "SELECT h.id, h.slug FROM heartbeat h JOIN service s ON s.id = h.service_id "
+    "SELECT h.ping_id, h.slug FROM heartbeat h JOIN service s ON s.id = h.service_id "
     "WHERE s.ping_key = ? AND h.slug = ?"
 )
 _SERVICE_BY_KEY = "SELECT id FROM service WHERE ping_key = ?"
 _NAME_TAKEN = "SELECT id FROM heartbeat WHERE service_id = ? AND name = ?"
 _INSERT_HEARTBEAT = (
-    "INSERT INTO heartbeat (id, service_id, name, slug, interval, grace, methods, enabled, status, timezone, "
-    "created_at, updated_at, alert_threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'UTC', ?, ?, 1)"
+    "INSERT INTO heartbeat (id, ping_id, public_id, service_id, name, slug, interval, grace, methods, enabled, "
+    "status, timezone, created_at, updated_at, alert_threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'UTC', ?, ?, 1)"
 )
 
 
-def load_states(conn: Connection, ids: Sequence[str]) -> dict[str, ScheduleState]:
-    """Read the heartbeats ``ids`` (locking them on PostgreSQL) into state records."""
+def load_states(conn: Connection, ping_ids: Sequence[str]) -> dict[str, ScheduleState]:
+    """Read the heartbeats with these check-in ids (locking them on PostgreSQL) into
+    state records, keyed by check-in id; each record carries the row's own id."""
     lock = " ORDER BY id FOR UPDATE" if conn.dialect.name == "postgresql" else ""
     states: dict[str, ScheduleState] = {}
-    for start in range(0, len(ids), _SELECT_CHUNK):
-        chunk = tuple(ids[start : start + _SELECT_CHUNK])
-        placeholders = "(" + ", ".join("?" * len(chunk)) + ")"
+    for start in range(0, len(ping_ids), _SELECT_CHUNK):
+        chunk = tuple(ping_ids[start : start + _SELECT_CHUNK])
+        placeholders = "ping_id IN (" + ", ".join("?" * len(chunk)) + ")"
         statement = driver_sql(conn, _SELECT_COLUMNS + placeholders + lock)
-        for (hb_id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at, schedule,
+        for (ping_id, hb_id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at, schedule,
              timezone, max_runtime, holidays, skip_dates, runs, run_timeout_at) in conn.exec_driver_sql(statement, chunk):
-            states[hb_id] = ScheduleState(
+            states[ping_id] = ScheduleState(
                 id=hb_id,
                 interval=interval,
                 grace=grace,
@@ -123,23 +125,23 @@ def load_states(conn: Connection, ids: Sequence[str]) -> dict[str, ScheduleState
 
 
 def _create_by_slug(conn: Connection, ping_key: str, slug: str, received_micros: int) -> PingOutcome | str:
-    """A new heartbeat named and slugged ``slug`` in the key's service: its id, or why not."""
+    """A new heartbeat named and slugged ``slug`` in the key's service: its check-in id, or why not."""
     service = conn.exec_driver_sql(driver_sql(conn, _SERVICE_BY_KEY), (ping_key,)).first()
     if service is None:
         return NOT_FOUND
     if conn.exec_driver_sql(driver_sql(conn, _NAME_TAKEN), (service[0], slug)).first() is not None:
         return PingOutcome("conflict", message=f"the service already has a heartbeat named {slug!r} with another slug")
-    heartbeat_id = str(uuid.uuid4())
+    ping_id = str(uuid.uuid4())
     conn.exec_driver_sql(driver_sql(conn, _INSERT_HEARTBEAT), (
-        heartbeat_id, service[0], slug, slug, CREATED_INTERVAL_S, CREATED_GRACE_S, CREATED_METHODS, True,
-        STATUS_NEW, received_micros, received_micros,
+        str(uuid.uuid4()), ping_id, new_public_id(), service[0], slug, slug, CREATED_INTERVAL_S, CREATED_GRACE_S,
+        CREATED_METHODS, True, STATUS_NEW, received_micros, received_micros,
     ))
-    return heartbeat_id
+    return ping_id
 
 
 def _resolve_slugs(conn: Connection, pings: Sequence[PingRequest], received_micros: int,
                    created: set[str]) -> dict[tuple[str, str], PingOutcome | str]:
-    """(ping_key, slug) → the heartbeat id it names, or the outcome to answer.
+    """(ping_key, slug) → the check-in id of the heartbeat it names, or the outcome to answer.
 
     Heartbeats made for ``?create=1`` are added to ``created``.
     """
@@ -172,7 +174,7 @@ def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: dat
     targets: list[str | PingOutcome] = []
     for ping in pings:
         target = slugs[(ping.ping_key, ping.slug)] if ping.slug is not None and ping.ping_key is not None \
-            else ping.heartbeat_id
+            else ping.ping_id
         targets.append(target)
     states = load_states(conn, sorted({t for t in targets if isinstance(t, str)}))
     outcomes: list[PingOutcome] = []
@@ -193,11 +195,11 @@ def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: dat
             outcomes.append(PingOutcome("method_not_allowed", allowed_methods=state.methods))
             continue
         effect = apply_ping(state, ping.result, received_micros, ping.rid)
-        events.append((target, ping.result, ping.message, ping.message_truncated, received_micros,
+        events.append((state.id, ping.result, ping.message, ping.message_truncated, received_micros,
                        ping.method, ping.source_ip, ping.user_agent, effect.duration_ms, ping.exit_code, ping.rid))
-        rollups.add(target, received_micros, ping.result, effect.duration_ms)
+        rollups.add(state.id, received_micros, ping.result, effect.duration_ms)
         if effect.flip is not None:
-            flips.append((target, *effect.flip, received_micros))
+            flips.append((state.id, *effect.flip, received_micros))
         # The first check-in of a heartbeat this batch created answers 201.
         was_created = target in created and target not in first_ping_of
         first_ping_of.add(target)

@@ -21,9 +21,11 @@ from dashboard.timeutil import to_micros
 @dataclass(frozen=True)
 class HeartbeatSummary:
     id: str
+    public_id: str
     name: str
     status: str
-    interval: int
+    interval: int | None
+    schedule: str | None
     last_ping_at: datetime | None
     next_due_at: datetime | None
 
@@ -57,7 +59,8 @@ class Overview:
 
 
 _SUMMARY_COLUMNS = (
-    col(Heartbeat.id), col(Heartbeat.service_id), col(Heartbeat.name), col(Heartbeat.interval),
+    col(Heartbeat.id), col(Heartbeat.public_id), col(Heartbeat.service_id), col(Heartbeat.name),
+    col(Heartbeat.interval), col(Heartbeat.schedule),
     col(Heartbeat.last_ping_at), col(Heartbeat.next_due_at), col(Heartbeat.enabled), col(Heartbeat.status),
 )
 
@@ -67,9 +70,9 @@ def _summaries(session: Session, query, now: datetime) -> list[HeartbeatSummary]
     found = []
     for row in session.execute(query):
         next_due = None if row.next_due_at is None else to_micros(row.next_due_at)
-        found.append(HeartbeatSummary(id=row.id, name=row.name,
+        found.append(HeartbeatSummary(id=row.id, public_id=row.public_id, name=row.name,
                                       status=derived_status(row.enabled, row.status, next_due, now_micros),
-                                      interval=row.interval, last_ping_at=row.last_ping_at,
+                                      interval=row.interval, schedule=row.schedule, last_ping_at=row.last_ping_at,
                                       next_due_at=row.next_due_at))
     return found
 

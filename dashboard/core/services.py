@@ -21,7 +21,7 @@ from dashboard.core.ids import parse_id
 from dashboard.core.paging import Page, offset
 from dashboard.core.purge import queue_purge
 from dashboard.core.schedule import STATUS_LATE, STATUS_PAUSED, STATUS_UP, STATUSES
-from dashboard.models import Heartbeat, Service
+from dashboard.models import Heartbeat, Service, new_ping_key
 
 MAX_LIMIT = 500
 
@@ -82,6 +82,16 @@ def update_service(session: Session, service_id: str, data: ServiceUpdate, now: 
     service.updated_at = now
     session.add(service)
     _flush(session, service.name)
+    return service
+
+
+def rotate_ping_key(session: Session, service_id: str, now: datetime) -> Service:
+    """A new key for the service's slug check-in URLs; the old ones answer 404 at once."""
+    service = get_service(session, service_id, for_update=True)
+    service.ping_key = new_ping_key()
+    service.updated_at = now
+    session.add(service)
+    session.flush()
     return service
 
 

@@ -42,7 +42,8 @@ class HeartbeatFormValues:
 def save_heartbeat(editing_id: str, service_id: str, form: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
     """Create (``editing_id`` empty) or update a heartbeat from the form.
 
-    Returns (the heartbeat id, {}) on success, (None, field errors) otherwise.
+    ``editing_id`` is a public id (the only id the browser holds). Returns (the
+    heartbeat's public id, {}) on success, (None, field errors) otherwise.
     """
     if editing_id:
         update, errors = heartbeat_update_input(form)
@@ -50,7 +51,8 @@ def save_heartbeat(editing_id: str, service_id: str, form: dict[str, Any]) -> tu
             return None, errors
         try:
             with session_scope(write=True) as session:
-                return heartbeats.update_heartbeat(session, editing_id, update, utcnow()).id, {}
+                row_id = heartbeats.get_by_public_id(session, editing_id).id
+                return heartbeats.update_heartbeat(session, row_id, update, utcnow()).public_id, {}
         except DomainError as exc:
             return None, domain_errors(exc)
     create, errors = heartbeat_input(form, service_id)
@@ -58,16 +60,16 @@ def save_heartbeat(editing_id: str, service_id: str, form: dict[str, Any]) -> tu
         return None, errors
     try:
         with session_scope(write=True) as session:
-            return heartbeats.create_heartbeat(session, create, utcnow()).id, {}
+            return heartbeats.create_heartbeat(session, create, utcnow()).public_id, {}
     except DomainError as exc:
         return None, domain_errors(exc)
 
 
-def read_heartbeat_form(heartbeat_id: str) -> tuple[HeartbeatFormValues, str, list[ServiceOption]] | None:
+def read_heartbeat_form(public_id: str) -> tuple[HeartbeatFormValues, str, list[ServiceOption]] | None:
     """The stored values of a heartbeat as the edit form shows them, its service, and the services to move it to."""
     try:
         with session_scope() as session:
-            heartbeat = heartbeats.get_heartbeat(session, heartbeat_id)
+            heartbeat = heartbeats.get_by_public_id(session, public_id)
             choices = service_names(session)
     except NotFound:
         return None

@@ -50,6 +50,7 @@ def test_channel_crud_never_shows_secrets(client: TestClient, engine: Engine) ->
     assert created.status_code == 201, created.text
     channel = created.json()
     assert channel["config"] == {
+        "include_ping_url": False,
         "url": "https://hooks.example.com/****9876",
         "secret": "****cdef",
         "headers": {"Authorization": "****mnop"},
@@ -96,28 +97,28 @@ def test_attach_and_detach(client: TestClient, make_heartbeat) -> None:  # type:
     channel = client.post("/api/v1/channel", json={"name": "mail", "kind": "email",
                                                    "config": {"to": ["ops@example.com"]}}).json()
     link = f"/api/v1/channel/{channel['id']}/link"
-    attached = client.post(link, json={"heartbeat_id": hb.id})
+    attached = client.post(link, json={"heartbeat_id": hb.ping_id})
     assert attached.status_code == 200, attached.text
     assert attached.json()["links"] == [
-        {"service_id": None, "service_name": None, "heartbeat_id": hb.id, "heartbeat_name": "backup"}]
-    assert client.post(link, json={"heartbeat_id": hb.id}).status_code == 409
-    both = client.post(link, json={"heartbeat_id": hb.id, "service_id": hb.service_id})
+        {"service_id": None, "service_name": None, "heartbeat_id": hb.ping_id, "heartbeat_name": "backup"}]
+    assert client.post(link, json={"heartbeat_id": hb.ping_id}).status_code == 409
+    both = client.post(link, json={"heartbeat_id": hb.ping_id, "service_id": hb.service_id})
     assert both.status_code == 422
     missing = client.post(link, json={"service_id": "00000000-0000-4000-8000-000000000000"})
     assert missing.json()["error"]["fields"] == {"service_id": "no service with this id"}
     assert client.post(link, json={"service_id": hb.service_id}).status_code == 200
 
-    alerting = client.get(f"/api/v1/heartbeat/{hb.id}/alerting").json()
-    assert alerting == {"heartbeat_id": hb.id, "alert_threshold": 1,
+    alerting = client.get(f"/api/v1/heartbeat/{hb.ping_id}/alerting").json()
+    assert alerting == {"heartbeat_id": hb.ping_id, "alert_threshold": 1,
                         "channels": [{"id": channel["id"], "name": "mail", "kind": "email", "via": "heartbeat"}]}
-    changed = client.put(f"/api/v1/heartbeat/{hb.id}/alerting", json={"alert_threshold": 3})
+    changed = client.put(f"/api/v1/heartbeat/{hb.ping_id}/alerting", json={"alert_threshold": 3})
     assert changed.json()["alert_threshold"] == 3
-    assert client.put(f"/api/v1/heartbeat/{hb.id}/alerting", json={"alert_threshold": 0}).status_code == 422
+    assert client.put(f"/api/v1/heartbeat/{hb.ping_id}/alerting", json={"alert_threshold": 0}).status_code == 422
 
-    detached = client.request("DELETE", link, json={"heartbeat_id": hb.id})
+    detached = client.request("DELETE", link, json={"heartbeat_id": hb.ping_id})
     assert detached.status_code == 200
     assert [x["service_id"] for x in detached.json()["links"]] == [hb.service_id]
-    assert client.request("DELETE", link, json={"heartbeat_id": hb.id}).status_code == 404
+    assert client.request("DELETE", link, json={"heartbeat_id": hb.ping_id}).status_code == 404
 
 
 def test_send_test_answers_ok_or_the_exact_error(client: TestClient, receiver) -> None:  # type: ignore[no-untyped-def]
@@ -145,7 +146,7 @@ def test_the_notifications_log(client: TestClient, engine: Engine, make_heartbea
     dispatch_pass(engine, now, public_url=PUBLIC_URL)
     deliver_due(engine, now, SendOptions(timeout_s=5))
 
-    [delivery] = client.get(f"/api/v1/heartbeat/{hb.id}/deliveries").json()
+    [delivery] = client.get(f"/api/v1/heartbeat/{hb.ping_id}/deliveries").json()
     assert {k: delivery[k] for k in ("kind", "status", "channel_name", "heartbeat_name", "reason", "attempts")} == {
         "kind": "alert", "status": "delivered", "channel_name": "hook", "heartbeat_name": "backup",
         "reason": "fail", "attempts": 1}

@@ -65,6 +65,7 @@ def test_an_edit_that_sends_the_masked_values_back_keeps_the_secrets(engine, now
     }, now=now)
     shown = channels.mask_config("webhook", channels.load_config(channel))
     assert shown == {
+        "include_ping_url": False,
         "url": "https://hooks.example.com/****9876",
         "secret": "****1234",
         "headers": {"Authorization": "****mnop"},
@@ -76,6 +77,7 @@ def test_an_edit_that_sends_the_masked_values_back_keeps_the_secrets(engine, now
             {"name": "renamed", "config": {**shown, "headers": {**shown["headers"], "X-Team": "ops"}}}), now)
         stored = channels.load_config(edited)
     assert stored == {
+        "include_ping_url": False,
         "url": "https://hooks.example.com/T000/secret-path-9876",
         "secret": SECRET,
         "headers": {"Authorization": "Bearer abcdefghijklmnop", "X-Team": "ops"},
@@ -97,7 +99,7 @@ def test_changing_kind_needs_a_full_config_for_the_new_kind(engine, now) -> None
     with session_scope(engine, write=True) as session:
         changed = channels.update_channel(session, channel.id, ChannelUpdate.model_validate(
             {"kind": "email", "config": {"to": ["a@example.com"]}}), now)
-        assert (changed.kind, channels.load_config(changed)) == ("email", {"to": ["a@example.com"]})
+        assert (changed.kind, channels.load_config(changed)) == ("email", {"include_ping_url": False, "to": ["a@example.com"]})
 
 
 def test_links_go_to_exactly_one_existing_target(engine, make_heartbeat, now) -> None:

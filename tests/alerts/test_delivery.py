@@ -61,8 +61,10 @@ def test_a_webhook_is_posted_as_signed_json(engine, make_heartbeat, receiver, no
     assert request.headers["x-lubdub-signature"] == f"sha256={expected}"
     body = json.loads(request.body)
     assert (body["event"], body["status"], body["reason"]) == ("down", "down", "fail")
-    assert body["heartbeat"]["id"] == hb.id and body["service"]["name"] == "default"
-    assert body["dashboard_url"] == f"{PUBLIC_URL}/heartbeats/{hb.id}"
+    # Named by its public id; the check-in URL only goes to channels that ask for it.
+    assert body["heartbeat"] == {"id": hb.public_id, "name": "backup"} and body["service"]["name"] == "default"
+    assert body["dashboard_url"] == f"{PUBLIC_URL}/heartbeats/{hb.public_id}"
+    assert hb.ping_id not in request.body.decode() and hb.id not in request.body.decode()
     assert body["last_check_in"] == "2026-11-02T12:00:00.000000Z"
     assert body["attempt"] == 1 and isinstance(body["delivery_id"], int)
 
@@ -151,7 +153,7 @@ def test_an_email_arrives_with_subject_and_body(engine, make_heartbeat, smtp_ser
     body = message.get_content()
     assert "Status:    DOWN — the job reported a failure" in body
     assert "Down since: 2026-11-02 12:00:00 UTC" in body
-    assert f"{PUBLIC_URL}/heartbeats/{hb.id}" in body
+    assert f"{PUBLIC_URL}/heartbeats/{hb.public_id}" in body and hb.ping_id not in body
 
     ping(engine, hb.id, at=now + timedelta(minutes=1))
     dispatch_pass(engine, now + timedelta(minutes=1), public_url=PUBLIC_URL)
@@ -243,3 +245,11 @@ def test_send_test_reports_success_or_the_exact_error_and_is_logged(engine, rece
     assert logged[1].last_error == "ConnectError: [Errno 111] Connection refused"
     # Tests are never retried.
     assert deliver_due(engine, now + timedelta(days=1), OPTIONS) == []
+
+
+def test_a_channel_can_ask_for_the_check_in_url(engine, make_heartbeat, receiver, now) -> None:
+    make_channel(engine, "webhook", {"url": receiver.url, "include_ping_url": True}, is_default=True, now=now)
+    hb = go_down(engine, make_heartbeat, now)
+    deliver_due(engine, now, OPTIONS)
+    [request] = receiver.requests
+    assert json.loads(request.body)["heartbeat"]["ping_url"] == f"{PUBLIC_URL}/ping/{hb.ping_id}"

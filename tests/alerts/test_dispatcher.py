@@ -49,7 +49,7 @@ def test_a_fail_ping_queues_one_alert_per_channel_and_recovery_follows(engine, m
     assert payload["heartbeat"]["name"] == "backup" and payload["service"]["name"] == "default"
     assert payload["changed_at"] == "2026-11-02T12:00:05.000000Z"
     assert payload["last_check_in"] == "2026-11-02T12:00:05.000000Z"
-    assert payload["dashboard_url"] == f"{PUBLIC_URL}/heartbeats/{hb.id}"
+    assert payload["dashboard_url"] == f"{PUBLIC_URL}/heartbeats/{hb.public_id}"
 
     # Dispatching again finds nothing new.
     assert dispatch(engine, now + timedelta(seconds=7)).flips == 0

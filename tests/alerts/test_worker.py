@@ -58,7 +58,7 @@ def test_two_instances_send_one_alert_per_transition(engine, make_heartbeat, rec
 
     assert len(rows(engine, "SELECT id FROM event WHERE result = 'miss'")) == 5
     assert [(d.kind, d.status) for d in deliveries(engine)] == [("alert", "delivered")] * 5
-    assert sorted(json.loads(r.body)["heartbeat"]["id"] for r in receiver.requests) == sorted(hb.id for hb in heartbeats)
+    assert sorted(json.loads(r.body)["heartbeat"]["id"] for r in receiver.requests) == sorted(hb.public_id for hb in heartbeats)
 
 
 def test_a_hanging_receiver_does_not_delay_a_miss(engine, make_heartbeat, hanging) -> None:

@@ -34,6 +34,7 @@ def test_create_returns_the_heartbeat_with_its_url(client: TestClient, service_i
     body = response.json()
     assert body == {
         "id": body["id"],
+        "public_id": body["public_id"],
         "service_id": service_id,
         "name": "nightly backup",
         "interval": 86400,
@@ -184,7 +185,7 @@ def test_pause_and_resume_through_put(client: TestClient, engine: Engine, servic
         next_due_at=now + 8 * MINUTE,
         miss_at=now + 9 * MINUTE,
     )
-    url = f"/api/v1/heartbeat/{heartbeat.id}"
+    url = f"/api/v1/heartbeat/{heartbeat.ping_id}"
     with time_machine.travel(now, tick=False):
         paused = client.put(url, json={"enabled": False}).json()
     assert (paused["enabled"], paused["status"]) == (False, "paused")
@@ -207,7 +208,7 @@ def test_status_is_derived_at_read_time(client: TestClient, engine: Engine, serv
         next_due_at=now + MINUTE,
         miss_at=now + 90 * timedelta(seconds=1),
     )
-    url = f"/api/v1/heartbeat/{heartbeat.id}"
+    url = f"/api/v1/heartbeat/{heartbeat.ping_id}"
     with time_machine.travel(now + timedelta(seconds=59), tick=False):
         assert client.get(url).json()["status"] == "up"
     with time_machine.travel(now + timedelta(seconds=61), tick=False):
@@ -215,7 +216,7 @@ def test_status_is_derived_at_read_time(client: TestClient, engine: Engine, serv
     assert body["status"] == "late"
     assert (body["last_ping_at"], body["next_due_at"]) == ("2026-11-02T12:00:00.000000Z", "2026-11-02T12:01:00.000000Z")
     down = make_heartbeat(engine, service_id, "down", status="down")
-    assert client.get(f"/api/v1/heartbeat/{down.id}").json()["status"] == "down"
+    assert client.get(f"/api/v1/heartbeat/{down.ping_id}").json()["status"] == "down"
 
 
 @pytest.mark.parametrize("heartbeat_id", [UNKNOWN, "nope", "%00", UNKNOWN.upper()])
@@ -240,11 +241,11 @@ def test_delete_removes_the_heartbeat_and_its_events(
 ) -> None:
     heartbeat = make_heartbeat(engine, service_id)
     add_events(engine, heartbeat.id, [("tick", now)])
-    response = client.delete(f"/api/v1/heartbeat/{heartbeat.id}")
+    response = client.delete(f"/api/v1/heartbeat/{heartbeat.ping_id}")
     assert (response.status_code, response.content) == (204, b"")
-    assert client.get(f"/api/v1/heartbeat/{heartbeat.id}").status_code == 404
-    assert client.delete(f"/api/v1/heartbeat/{heartbeat.id}").status_code == 404
-    assert client.get(f"/api/v1/heartbeat/{heartbeat.id}/events").status_code == 404
+    assert client.get(f"/api/v1/heartbeat/{heartbeat.ping_id}").status_code == 404
+    assert client.delete(f"/api/v1/heartbeat/{heartbeat.ping_id}").status_code == 404
+    assert client.get(f"/api/v1/heartbeat/{heartbeat.ping_id}/events").status_code == 404
     # The events themselves are removed by the background purge (core/purge.py).
     assert purge.purge_events(engine) == 1
     with engine.connect() as conn:
@@ -252,7 +253,7 @@ def test_delete_removes_the_heartbeat_and_its_events(
 
 
 def test_bulk_delete(client: TestClient, engine: Engine, service_id: str) -> None:
-    a, b, c = (make_heartbeat(engine, service_id, name).id for name in "abc")
+    a, b, c = (make_heartbeat(engine, service_id, name).ping_id for name in "abc")
     response = client.delete("/api/v1/heartbeat", params=[("id", a), ("id", UNKNOWN), ("id", "junk"), ("id", c)])
     assert response.status_code == 200
     assert response.json() == {"deleted": [a, c], "not_found": [UNKNOWN, "junk"]}
@@ -274,8 +275,8 @@ def test_bulk_delete_caps_the_number_of_ids(client: TestClient) -> None:
 
 def test_bulk_delete_also_takes_the_bracket_spelling_of_axios(client, make_heartbeat) -> None:  # type: ignore[no-untyped-def]
     first, second = make_heartbeat("first"), make_heartbeat("second")
-    response = client.delete(f"/api/v1/heartbeat?id[]={first.id}&id={second.id}&id[]=nope")
+    response = client.delete(f"/api/v1/heartbeat?id[]={first.ping_id}&id={second.ping_id}&id[]=nope")
     assert response.status_code == 200
-    assert sorted(response.json()["deleted"]) == sorted([first.id, second.id])
+    assert sorted(response.json()["deleted"]) == sorted([first.ping_id, second.ping_id])
     assert response.json()["not_found"] == ["nope"]
     assert client.delete("/api/v1/heartbeat").status_code == 422

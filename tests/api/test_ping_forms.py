@@ -52,47 +52,47 @@ def ping_key(engine: Engine, hb) -> str:  # type: ignore[no-untyped-def]
     ("0", ("complete", 0)), ("1", ("fail", 1)), ("255", ("fail", 255)), ("007", ("fail", 7)),
 ])
 def test_healthchecks_suffixes(client: TestClient, engine: Engine, hb, suffix: str, expected: tuple) -> None:  # type: ignore[no-untyped-def,type-arg]
-    response = client.post(f"/ping/{hb.id}/{suffix}", content=b"the body is the message")
+    response = client.post(f"/ping/{hb.ping_id}/{suffix}", content=b"the body is the message")
     assert response.status_code == 200, response.text
     assert events(engine, hb.id) == [(*expected[:1], "the body is the message", expected[1], None, None)]
 
 
 def test_an_exit_code_over_255_is_400_naming_it(client: TestClient, engine: Engine, hb) -> None:  # type: ignore[no-untyped-def]
-    response = client.get(f"/ping/{hb.id}/256")
+    response = client.get(f"/ping/{hb.ping_id}/256")
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"exit_code": "exit code 256 is out of range 0-255"}
-    assert client.get(f"/ping/{hb.id}?exit_code=-1").status_code == 400
+    assert client.get(f"/ping/{hb.ping_id}?exit_code=-1").status_code == 400
     assert events(engine, hb.id) == []
 
 
 def test_exit_code_and_rid_as_parameters(client: TestClient, engine: Engine, hb) -> None:  # type: ignore[no-untyped-def]
-    assert client.get(f"/ping/{hb.id}/start?rid=run-1").status_code == 200
-    assert client.post(f"/ping/{hb.id}?exit_code=3&rid=run-1", json={"message": "boom"}).status_code == 200
+    assert client.get(f"/ping/{hb.ping_id}/start?rid=run-1").status_code == 200
+    assert client.post(f"/ping/{hb.ping_id}?exit_code=3&rid=run-1", json={"message": "boom"}).status_code == 200
     (_, (result, message, exit_code, rid, duration)) = events(engine, hb.id)
     assert (result, message, exit_code, rid) == ("fail", "boom", 3, "run-1") and duration is not None
 
 
 def test_disagreeing_sources_are_400(client: TestClient, engine: Engine, hb) -> None:  # type: ignore[no-untyped-def]
     cases = [
-        (f"/ping/{hb.id}/fail?result=complete", "result"),
-        (f"/ping/{hb.id}?result=tick&result=fail", "result"),
-        (f"/ping/{hb.id}?exit_code=1&result=complete", "result"),
-        (f"/ping/{hb.id}/0?exit_code=2", "exit_code"),
+        (f"/ping/{hb.ping_id}/fail?result=complete", "result"),
+        (f"/ping/{hb.ping_id}?result=tick&result=fail", "result"),
+        (f"/ping/{hb.ping_id}?exit_code=1&result=complete", "result"),
+        (f"/ping/{hb.ping_id}/0?exit_code=2", "exit_code"),
     ]
     for path, field in cases:
         response = client.get(path)
         assert response.status_code == 400, path
         assert set(response.json()["error"]["fields"]) == {field}, path
     # The same value twice is not a disagreement.
-    assert client.get(f"/ping/{hb.id}/fail?result=fail").status_code == 200
+    assert client.get(f"/ping/{hb.ping_id}/fail?result=fail").status_code == 200
     assert [e[0] for e in events(engine, hb.id)] == ["fail"]
 
 
 def test_a_rid_is_at_most_64_printable_characters(client: TestClient, hb) -> None:  # type: ignore[no-untyped-def]
-    assert client.get(f"/ping/{hb.id}", params={"rid": "r" * 64}).status_code == 200
-    assert client.get(f"/ping/{hb.id}", params={"rid": "r" * 65}).json()["error"]["fields"] == {
+    assert client.get(f"/ping/{hb.ping_id}", params={"rid": "r" * 64}).status_code == 200
+    assert client.get(f"/ping/{hb.ping_id}", params={"rid": "r" * 65}).json()["error"]["fields"] == {
         "rid": "rid must be at most 64 printable characters"}
-    assert client.get(f"/ping/{hb.id}", params={"rid": "a\nb"}).status_code == 400
+    assert client.get(f"/ping/{hb.ping_id}", params={"rid": "a\nb"}).status_code == 400
 
 
 # --- slugs -------------------------------------------------------------------------
@@ -157,14 +157,14 @@ def test_other_odd_paths_get_the_json_404(client: TestClient, hb, path: str) -> 
 
 def test_curls_form_label_on_a_log_file_keeps_the_log(client: TestClient, engine: Engine, hb) -> None:  # type: ignore[no-untyped-def]
     log = b"Traceback (most recent call last):\n  File \"x.py\", line 1\nValueError: a=1&b=2\n"
-    response = client.post(f"/ping/{hb.id}?result=fail", content=log,
+    response = client.post(f"/ping/{hb.ping_id}?result=fail", content=log,
                            headers={"content-type": "application/x-www-form-urlencoded"})
     assert response.status_code == 200
     assert events(engine, hb.id) == [("fail", log.decode(), None, None, None)]
 
 
 def test_a_real_form_is_read_as_fields(client: TestClient, engine: Engine, hb) -> None:  # type: ignore[no-untyped-def]
-    assert client.post(f"/ping/{hb.id}", data={"result": "complete", "message": "ok", "rid": "7"}).status_code == 200
+    assert client.post(f"/ping/{hb.ping_id}", data={"result": "complete", "message": "ok", "rid": "7"}).status_code == 200
     assert events(engine, hb.id) == [("complete", "ok", None, "7", None)]
 
 
@@ -180,7 +180,7 @@ def test_a_real_form_is_read_as_fields(client: TestClient, engine: Engine, hb) -
     b"{not json",
 ])
 def test_json_that_is_not_an_object_of_strings_is_400(client: TestClient, engine: Engine, hb, body: bytes) -> None:  # type: ignore[no-untyped-def]
-    response = client.post(f"/ping/{hb.id}", content=body, headers={"content-type": "application/json"})
+    response = client.post(f"/ping/{hb.ping_id}", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert response.json()["error"]["code"].startswith("invalid_")
     assert events(engine, hb.id) == []
@@ -216,7 +216,7 @@ def test_fuzzed_check_ins_never_fail_the_server(client: TestClient, engine: Engi
                                                 suffix: str) -> None:  # type: ignore[no-untyped-def]
     marker = str(uuid.uuid4())
     headers = {"content-type": content_type, "user-agent": marker} if content_type else {"user-agent": marker}
-    response = client.post(f"/ping/{hb.id}{suffix}", content=body, params=query, headers=headers)
+    response = client.post(f"/ping/{hb.ping_id}{suffix}", content=body, params=query, headers=headers)
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
         assert set(response.json()["error"]) == {"code", "message", "fields"}

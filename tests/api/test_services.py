@@ -106,7 +106,7 @@ def test_delete_refuses_a_service_with_heartbeats_unless_cascade(client: TestCli
     assert response.status_code == 204
     assert response.content == b""
     assert client.get(f"/api/v1/service/{service.id}").status_code == 404
-    assert client.get(f"/api/v1/heartbeat/{heartbeat.id}").status_code == 404
+    assert client.get(f"/api/v1/heartbeat/{heartbeat.ping_id}").status_code == 404
 
 
 def test_delete_an_empty_service(client: TestClient, engine: Engine) -> None:

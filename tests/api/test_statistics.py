@@ -9,6 +9,7 @@ import time_machine
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
+from dashboard.models import Heartbeat
 from tests.factories import add_events, make_heartbeat, make_service
 
 UTC = UTC
@@ -35,17 +36,29 @@ def zero(start: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def heartbeat_id(engine: Engine) -> str:
-    return make_heartbeat(engine, make_service(engine).id).id
+def heartbeat(engine: Engine) -> Heartbeat:
+    return make_heartbeat(engine, make_service(engine).id)
 
 
-def stats(client: TestClient, heartbeat_id: str, **params: str) -> list[dict[str, object]]:
-    response = client.get(f"/api/v1/heartbeat/{heartbeat_id}/statistic", params=params)
+@pytest.fixture
+def heartbeat_id(heartbeat: Heartbeat) -> str:
+    """The row id events are written against."""
+    return heartbeat.id
+
+
+@pytest.fixture
+def ping_id(heartbeat: Heartbeat) -> str:
+    """The id API paths name it by (a read-write key sees the check-in id)."""
+    return heartbeat.ping_id
+
+
+def stats(client: TestClient, ping_id: str, **params: str) -> list[dict[str, object]]:
+    response = client.get(f"/api/v1/heartbeat/{ping_id}/statistic", params=params)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def test_hourly_buckets_with_misses_counted_as_failures(client: TestClient, engine: Engine, heartbeat_id: str) -> None:
+def test_hourly_buckets_with_misses_counted_as_failures(client: TestClient, engine: Engine, heartbeat_id: str, ping_id: str) -> None:
     add_events(
         engine,
         heartbeat_id,
@@ -59,7 +72,7 @@ def test_hourly_buckets_with_misses_counted_as_failures(client: TestClient, engi
         ],
     )
     buckets = stats(
-        client, heartbeat_id, interval="1h", start_date="2026-11-02T10:00:00Z", end_date="2026-11-02T13:00:00Z"
+        client, ping_id, interval="1h", start_date="2026-11-02T10:00:00Z", end_date="2026-11-02T13:00:00Z"
     )
     assert buckets == [
         {**zero("2026-11-02T10:00:00.000000Z"), "tick_count": 2, "uptime_ratio": 1.0},
@@ -75,7 +88,7 @@ def test_hourly_buckets_with_misses_counted_as_failures(client: TestClient, engi
     ]
 
 
-def test_three_hour_buckets_group_hours_from_the_epoch(client: TestClient, engine: Engine, heartbeat_id: str) -> None:
+def test_three_hour_buckets_group_hours_from_the_epoch(client: TestClient, engine: Engine, heartbeat_id: str, ping_id: str) -> None:
     add_events(
         engine,
         heartbeat_id,
@@ -89,7 +102,7 @@ def test_three_hour_buckets_group_hours_from_the_epoch(client: TestClient, engin
     )
     # 04:30 lies in the 03:00 bucket and 07:00 in the 06:00 one: both are returned whole.
     buckets = stats(
-        client, heartbeat_id, interval="3h", start_date="2026-11-02T04:30:00Z", end_date="2026-11-02T07:00:00Z"
+        client, ping_id, interval="3h", start_date="2026-11-02T04:30:00Z", end_date="2026-11-02T07:00:00Z"
     )
     assert buckets == [
         {
@@ -103,17 +116,17 @@ def test_three_hour_buckets_group_hours_from_the_epoch(client: TestClient, engin
     ]
 
 
-def test_the_end_is_exclusive(client: TestClient, engine: Engine, heartbeat_id: str) -> None:
+def test_the_end_is_exclusive(client: TestClient, engine: Engine, heartbeat_id: str, ping_id: str) -> None:
     add_events(engine, heartbeat_id, [("tick", at(2, 12, 0))])
-    buckets = stats(client, heartbeat_id, start_date="2026-11-02T10:00:00Z", end_date="2026-11-02T12:00:00Z")
+    buckets = stats(client, ping_id, start_date="2026-11-02T10:00:00Z", end_date="2026-11-02T12:00:00Z")
     assert [b["received_at"] for b in buckets] == ["2026-11-02T10:00:00.000000Z", "2026-11-02T11:00:00.000000Z"]
     assert all(b["tick_count"] == 0 for b in buckets)
 
 
-def test_defaults_are_hourly_over_the_last_day(client: TestClient, engine: Engine, heartbeat_id: str) -> None:
+def test_defaults_are_hourly_over_the_last_day(client: TestClient, engine: Engine, heartbeat_id: str, ping_id: str) -> None:
     add_events(engine, heartbeat_id, [("tick", at(1, 12, 0)), ("tick", at(2, 11, 59)), ("tick", at(1, 11, 59))])
     with time_machine.travel(at(2, 12), tick=False):
-        buckets = stats(client, heartbeat_id)
+        buckets = stats(client, ping_id)
     assert len(buckets) == 24
     assert (buckets[0]["received_at"], buckets[-1]["received_at"]) == (
         "2026-11-01T12:00:00.000000Z",
@@ -123,20 +136,20 @@ def test_defaults_are_hourly_over_the_last_day(client: TestClient, engine: Engin
     assert sum(b["tick_count"] for b in buckets) == 2  # type: ignore[misc]
 
 
-def test_one_day_buckets_with_only_a_start(client: TestClient, engine: Engine, heartbeat_id: str) -> None:
+def test_one_day_buckets_with_only_a_start(client: TestClient, engine: Engine, heartbeat_id: str, ping_id: str) -> None:
     add_events(engine, heartbeat_id, [("tick", at(1, 23, 0)), ("tick", at(2, 0, 0)), ("miss", at(2, 13, 0))])
     with time_machine.travel(at(2, 14), tick=False):
-        buckets = stats(client, heartbeat_id, interval="1d", start_date="2026-11-01T06:00:00Z")
+        buckets = stats(client, ping_id, interval="1d", start_date="2026-11-01T06:00:00Z")
     assert [(b["received_at"], b["tick_count"], b["fail_count"]) for b in buckets] == [
         ("2026-11-01T00:00:00.000000Z", 1, 0),
         ("2026-11-02T00:00:00.000000Z", 1, 1),
     ]
 
 
-def test_exactly_1000_buckets_are_allowed(client: TestClient, heartbeat_id: str) -> None:
+def test_exactly_1000_buckets_are_allowed(client: TestClient, ping_id: str) -> None:
     buckets = stats(
         client,
-        heartbeat_id,
+        ping_id,
         interval="1h",
         start_date="2026-01-01T00:00:00Z",
         end_date=(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=1000)).isoformat(),
@@ -144,9 +157,9 @@ def test_exactly_1000_buckets_are_allowed(client: TestClient, heartbeat_id: str)
     assert len(buckets) == 1000
 
 
-def test_more_than_1000_buckets_is_a_400(client: TestClient, heartbeat_id: str) -> None:
+def test_more_than_1000_buckets_is_a_400(client: TestClient, heartbeat_id: str, ping_id: str) -> None:
     response = client.get(
-        f"/api/v1/heartbeat/{heartbeat_id}/statistic",
+        f"/api/v1/heartbeat/{ping_id}/statistic",
         params={"interval": "1h", "start_date": "2026-01-01T00:00:00Z", "end_date": "2026-03-01T00:00:00Z"},
     )
     assert response.status_code == 400
@@ -167,7 +180,7 @@ def test_more_than_1000_buckets_is_a_400(client: TestClient, heartbeat_id: str) 
         ({"end_date": "0001-01-01T00:00:00Z"}, "end_date"),
     ],
 )
-def test_bad_parameters_are_422(client: TestClient, heartbeat_id: str, params: dict[str, str], field: str) -> None:
-    response = client.get(f"/api/v1/heartbeat/{heartbeat_id}/statistic", params=params)
+def test_bad_parameters_are_422(client: TestClient, heartbeat_id: str, ping_id: str, params: dict[str, str], field: str) -> None:
+    response = client.get(f"/api/v1/heartbeat/{ping_id}/statistic", params=params)
     assert response.status_code == 422
     assert list(response.json()["error"]["fields"]) == [field]

@@ -15,7 +15,7 @@ def count(engine, sql: str) -> int:  # type: ignore[no-untyped-def]
 def test_a_deleted_heartbeats_events_go_in_batches_and_others_stay(engine, make_heartbeat, now) -> None:
     gone, kept = make_heartbeat("gone"), make_heartbeat("kept")
     with write_engine(engine).begin() as conn:
-        apply_pings(conn, [PingRequest(gone.id, "tick")] * 25 + [PingRequest(kept.id, "tick")] * 3, now)
+        apply_pings(conn, [PingRequest(gone.ping_id, "tick")] * 25 + [PingRequest(kept.ping_id, "tick")] * 3, now)
     with session_scope(engine, write=True) as session:
         heartbeats.delete_heartbeat(session, gone.id, now + timedelta(seconds=1))
 
@@ -32,5 +32,5 @@ def test_pings_to_a_deleted_heartbeat_are_refused_and_not_recorded(engine, make_
     with session_scope(engine, write=True) as session:
         heartbeats.delete_heartbeat(session, hb.id, now)
     with write_engine(engine).begin() as conn:
-        assert apply_pings(conn, [PingRequest(hb.id, "tick")], now)[0].kind == "not_found"
+        assert apply_pings(conn, [PingRequest(hb.ping_id, "tick")], now)[0].kind == "not_found"
     assert count(engine, "SELECT COUNT(*) FROM event") == 0

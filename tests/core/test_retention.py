@@ -11,7 +11,7 @@ def test_it_prunes_old_events_in_batches_and_keeps_rollups(engine, make_heartbea
     hb = make_heartbeat()
     with write_engine(engine).begin() as conn:
         for days_ago in (100, 95, 91, 89, 1):
-            apply_pings(conn, [PingRequest(hb.id, "tick")] * 3, now - timedelta(days=days_ago))
+            apply_pings(conn, [PingRequest(hb.ping_id, "tick")] * 3, now - timedelta(days=days_ago))
     deleted = retention.prune(engine, now, retention_days=90, batch=2)
     assert deleted == 9
     with engine.connect() as conn:

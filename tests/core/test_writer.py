@@ -24,7 +24,7 @@ def test_concurrent_pings_to_one_heartbeat_all_land(engine, make_heartbeat) -> N
     writer.start()
     try:
         with ThreadPoolExecutor(max_workers=16) as pool:
-            futures = list(pool.map(lambda _: writer.submit_sync(PingRequest(hb.id, "tick")), range(400)))
+            futures = list(pool.map(lambda _: writer.submit_sync(PingRequest(hb.ping_id, "tick")), range(400)))
         outcomes = [f.result(timeout=30) for f in futures]
     finally:
         writer.stop()
@@ -40,7 +40,7 @@ def test_asyncio_submitters_are_batched_into_few_transactions(engine, make_heart
     writer.start()
 
     async def burst() -> list:  # type: ignore[type-arg]
-        return await asyncio.gather(*(writer.submit(PingRequest(hb.id, "tick")) for hb in heartbeats * 20))
+        return await asyncio.gather(*(writer.submit(PingRequest(hb.ping_id, "tick")) for hb in heartbeats * 20))
 
     try:
         outcomes = asyncio.run(burst())
@@ -63,11 +63,11 @@ def test_a_failed_batch_acknowledges_nothing_and_records_nothing(engine, make_he
     writer = PingWriter(engine)
     writer.start()
     try:
-        failed = writer.submit_sync(PingRequest(hb.id, "tick", message="boom"))
+        failed = writer.submit_sync(PingRequest(hb.ping_id, "tick", message="boom"))
         with pytest.raises(WriterUnavailable):
             failed.result(timeout=10)
         # The writer recovers: the next ping goes through.
-        assert writer.submit_sync(PingRequest(hb.id, "tick")).result(timeout=10).kind == "ok"
+        assert writer.submit_sync(PingRequest(hb.ping_id, "tick")).result(timeout=10).kind == "ok"
     finally:
         writer.stop()
     assert count_events(engine, hb.id) == 1
@@ -77,12 +77,12 @@ def test_stop_writes_what_is_queued(engine, make_heartbeat) -> None:
     hb = make_heartbeat()
     writer = PingWriter(engine)
     writer.start()
-    futures = [writer.submit_sync(PingRequest(hb.id, "tick")) for _ in range(200)]
+    futures = [writer.submit_sync(PingRequest(hb.ping_id, "tick")) for _ in range(200)]
     writer.stop()
     assert all(f.result(timeout=1).kind == "ok" for f in futures)
     assert count_events(engine, hb.id) == 200
     with pytest.raises(WriterUnavailable):
-        writer.submit_sync(PingRequest(hb.id, "tick"))
+        writer.submit_sync(PingRequest(hb.ping_id, "tick"))
 
 
 def test_a_ping_the_database_refuses_does_not_sink_its_batch(engine, make_heartbeat) -> None:
@@ -99,8 +99,8 @@ def test_a_ping_the_database_refuses_does_not_sink_its_batch(engine, make_heartb
     writer.start()
     try:
         with write_lock(engine):  # holds the writer up so the next pings queue as one batch
-            first = writer.submit_sync(PingRequest(hb.id, "tick", message="first"))
-            batch = [writer.submit_sync(PingRequest(hb.id, "tick", message=m)) for m in ("a", "boom", "b")]
+            first = writer.submit_sync(PingRequest(hb.ping_id, "tick", message="first"))
+            batch = [writer.submit_sync(PingRequest(hb.ping_id, "tick", message=m)) for m in ("a", "boom", "b")]
         assert first.result(timeout=10).kind == "ok"
         assert batch[0].result(timeout=10).kind == "ok" and batch[2].result(timeout=10).kind == "ok"
         with pytest.raises(WriterUnavailable):

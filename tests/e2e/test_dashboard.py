@@ -78,7 +78,7 @@ def test_setup_login_create_ping_watch_pause_delete(page: Any, live_app: LiveSer
     page.fill("#hb-name", "nightly-backup")
     page.fill("#hb-interval", "1")
     page.click("#hb-save")
-    page.wait_for_url(re.compile(r"/heartbeats/[0-9a-f-]{36}$"))
+    page.wait_for_url(re.compile(r"/heartbeats/[0-9a-f]{40}$"))
     page.wait_for_selector("#events-empty")
     heartbeat_url = page.url
 
@@ -176,7 +176,7 @@ def test_login_is_required_overview_is_live_and_api_keys_work(context: Any, live
                                                                          interval=60), now)
     card = f".overview-service[data-service-id='{service.id}']"
     page.wait_for_selector(f"{card} [data-status='new']")
-    assert httpx.get(f"{live_app.url}/ping/{heartbeat.id}", params={"result": "fail"}).status_code == 200
+    assert httpx.get(f"{live_app.url}/ping/{heartbeat.ping_id}", params={"result": "fail"}).status_code == 200
     page.wait_for_selector(f"{card} [data-status='down']")
     assert page.locator(f"{card}[data-worst-status='down']").count() == 1
 

@@ -27,10 +27,10 @@ def test_a_hostile_message_is_shown_verbatim_and_not_executed(page: Any, live_ap
         service = services.create_service(session, ServiceCreate(name="hostile-e2e"), now)
         heartbeat = heartbeats.create_heartbeat(
             session, HeartbeatCreate(service_id=service.id, name="untrusted-job", interval=3600), now)
-    httpx.post(f"{live_app.url}/ping/{heartbeat.id}?result=fail", content=HOSTILE.encode(), timeout=10).raise_for_status()
+    httpx.post(f"{live_app.url}/ping/{heartbeat.ping_id}?result=fail", content=HOSTILE.encode(), timeout=10).raise_for_status()
 
     log_in(page, live_app.url)
-    page.goto(f"{live_app.url}/heartbeats/{heartbeat.id}")
+    page.goto(f"{live_app.url}/heartbeats/{heartbeat.public_id}")
     row = page.locator(".event-row[data-result='fail']")
     expect(row).to_contain_text(HOSTILE)
     assert page.evaluate("window.__pwned") is None

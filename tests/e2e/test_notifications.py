@@ -76,7 +76,7 @@ def test_channels_test_sends_and_a_real_alert(page: Any, live_app: LiveServer, d
     expect(broken.locator(".test-result")).to_have_text("✗ ConnectError: [Errno 111] Connection refused")
 
     # A real failure ping: the alert reaches the receiver, signed, and shows in the log.
-    assert httpx.get(f"{live_app.url}/ping/{heartbeat.id}?result=fail").status_code == 200
+    assert httpx.get(f"{live_app.url}/ping/{heartbeat.ping_id}?result=fail").status_code == 200
     requests = receiver.wait_for(2, timeout=15)
     assert len(requests) == 2
     alert = requests[1]
@@ -90,6 +90,6 @@ def test_channels_test_sends_and_a_real_alert(page: Any, live_app: LiveServer, d
     expect(row.locator(".delivery-status")).to_have_text("delivered")
 
     # The heartbeat page says where its alerts go and what was sent.
-    page.goto(f"{live_app.url}/heartbeats/{heartbeat.id}")
+    page.goto(f"{live_app.url}/heartbeats/{heartbeat.public_id}")
     expect(page.locator("#heartbeat-channels")).to_contain_text("ops hook")
     expect(page.locator("#heartbeat-deliveries")).to_contain_text("delivered")

@@ -11,12 +11,11 @@ import reflex as rx
 from sqlalchemy.engine import Engine
 
 from dashboard.core.errors import DomainError
-from dashboard.core.ingest import PingRequest, apply_pings
-from dashboard.db import write_engine, write_lock
 from dashboard.pages.heartbeat import HeartbeatState
 from dashboard.pages.heartbeat.data import FEED_PAGE, FeedItem, merge_new, stats_window
 from dashboard.state import AuthState
 from dashboard.timeutil import utcnow
+from tests import factories
 from tests.factories import add_events, make_heartbeat, make_service
 from tests.pages.helpers import call, redirect_target, visit
 
@@ -24,9 +23,8 @@ State = Callable[[type[Any]], Any]
 
 
 def ping(engine: Engine, heartbeat_id: str, result: str = "tick", message: str = "", at: datetime | None = None) -> None:
-    """A check-in exactly as the endpoint records it."""
-    with write_lock(engine), write_engine(engine).begin() as conn:
-        apply_pings(conn, [PingRequest(heartbeat_id, result, message=message, source_ip="10.0.0.9")], at or utcnow())
+    """A check-in from 10.0.0.9, exactly as the endpoint records it."""
+    factories.ping(engine, heartbeat_id, result, at=at, message=message, source_ip="10.0.0.9")
 
 
 def open_heartbeat(root: rx.State, state: State, heartbeat_id: str) -> HeartbeatState:
@@ -40,9 +38,9 @@ def test_a_new_heartbeat_shows_its_url_snippets_and_what_to_do(root: rx.State, s
                                                                 logged_in: AuthState, engine: Engine) -> None:
     service = make_service(engine, "billing")
     heartbeat = make_heartbeat(engine, service.id, "invoice-run", interval=300, grace=60)
-    page = open_heartbeat(root, state, heartbeat.id)
+    page = open_heartbeat(root, state, heartbeat.public_id)
 
-    assert page.info.url == f"http://lubdub.test/ping/{heartbeat.id}"
+    assert page.info.url == f"http://lubdub.test/ping/{heartbeat.ping_id}"
     assert (page.info.name, page.info.service_name, page.info.status, page.info.interval_text, page.info.grace_text) == (
         "invoice-run", "billing", "new", "5 min", "1 min")
     assert page.snippet_texts["crontab"].startswith("# Run the job") and "*/5 * * * *" in page.snippet_texts["crontab"]
@@ -54,7 +52,7 @@ def test_a_new_heartbeat_shows_its_url_snippets_and_what_to_do(root: rx.State, s
 def test_the_feed_and_the_chart_follow_new_check_ins(root: rx.State, state: State, logged_in: AuthState,
                                                       engine: Engine, steady_clock: None) -> None:
     heartbeat = make_heartbeat(engine, make_service(engine).id, "job", interval=60)
-    page = open_heartbeat(root, state, heartbeat.id)
+    page = open_heartbeat(root, state, heartbeat.public_id)
 
     ping(engine, heartbeat.id, "run")
     ping(engine, heartbeat.id, "complete", "42 files")
@@ -78,7 +76,7 @@ def test_load_older_pages_back_to_the_first_event(root: rx.State, state: State, 
     heartbeat = make_heartbeat(engine, make_service(engine).id, "job")
     now = utcnow()
     add_events(engine, heartbeat.id, [("tick", now - timedelta(minutes=i)) for i in range(FEED_PAGE * 2 + 3)])
-    page = open_heartbeat(root, state, heartbeat.id)
+    page = open_heartbeat(root, state, heartbeat.public_id)
     assert len(page.events) == FEED_PAGE and page.has_older
 
     call(page.load_older())
@@ -98,7 +96,7 @@ def test_the_feed_keeps_its_length_bounded() -> None:
 def test_the_statistics_pickers(root: rx.State, state: State, logged_in: AuthState, engine: Engine) -> None:
     heartbeat = make_heartbeat(engine, make_service(engine).id, "job")
     add_events(engine, heartbeat.id, [("tick", utcnow() - timedelta(days=3)), ("miss", utcnow() - timedelta(days=2))])
-    page = open_heartbeat(root, state, heartbeat.id)
+    page = open_heartbeat(root, state, heartbeat.public_id)
     assert (page.stats_range, page.stats_interval, page.checkin_total) == ("24h", "1h", 0)
 
     call(page.set_stats_range("7d"))
@@ -130,7 +128,7 @@ def test_stats_window_for_calendar_dates() -> None:
 def test_pause_resume_and_delete(root: rx.State, state: State, logged_in: AuthState, engine: Engine) -> None:
     service = make_service(engine)
     heartbeat = make_heartbeat(engine, service.id, "job")
-    page = open_heartbeat(root, state, heartbeat.id)
+    page = open_heartbeat(root, state, heartbeat.public_id)
 
     call(page.pause_or_resume(False))
     assert (page.info.status, page.info.enabled, page.info.next_due_text) == ("paused", False, "paused")

@@ -105,19 +105,19 @@ def test_attach_detach_and_delete(state: Callable[..., Any], logged_in: AuthStat
     assert row.target == "ops@example.com, dev@example.com"
 
     call(page, "open_attach", row.id, row.name)
-    assert {o.key for o in page.targets} == {f"service:{hb.service_id}", f"heartbeat:{hb.id}"}
+    assert {o.key for o in page.targets} == {f"service:{hb.service_id}", f"heartbeat:{hb.public_id}"}
     call(page, "confirm_attach")
     assert page.errors == {"target": "Choose a service or a heartbeat"}
-    page.attach_target = f"heartbeat:{hb.id}"
+    page.attach_target = f"heartbeat:{hb.public_id}"
     call(page, "confirm_attach")
     assert not page.attach_open
-    assert [(link.key, link.label) for link in page.channels[0].links] == [(f"heartbeat:{hb.id}", "heartbeat nightly")]
+    assert [(link.key, link.label) for link in page.channels[0].links] == [(f"heartbeat:{hb.public_id}", "heartbeat nightly")]
     call(page, "open_attach", row.id, row.name)
-    page.attach_target = f"heartbeat:{hb.id}"
+    page.attach_target = f"heartbeat:{hb.public_id}"
     call(page, "confirm_attach")
     assert page.errors == {"target": "the channel is already attached there"}
 
-    call(page, "detach", row.id, f"heartbeat:{hb.id}")
+    call(page, "detach", row.id, f"heartbeat:{hb.public_id}")
     assert page.channels[0].links == []
     call(page, "ask_confirm", DELETE_CHANNEL, row.id, row.name)
     assert page.confirm_action == DELETE_CHANNEL
@@ -134,7 +134,7 @@ def test_the_heartbeat_card_shows_routing_threshold_and_latest(
     ping(engine, hb.id, "fail", at=now)
     dispatch_pass(engine, now, public_url="http://lubdub.test")
 
-    visit(root, f"/heartbeats/{hb.id}")
+    visit(root, f"/heartbeats/{hb.public_id}")
     card = state(HeartbeatAlertsState)
     call(card, "load")
     assert [(r.name, r.kind, r.via) for r in card.routed] == [("hook", "webhook", "default")]

@@ -62,7 +62,7 @@ def test_authed_lets_a_yielding_handler_show_its_progress(root: rx.State, state:
     heartbeat = make_heartbeat(engine, make_service(engine).id, "job")
     now = utcnow()
     add_events(engine, heartbeat.id, [("tick", now - timedelta(minutes=i)) for i in range(FEED_PAGE + 5)])
-    visit(root, f"/heartbeats/{heartbeat.id}")
+    visit(root, f"/heartbeats/{heartbeat.public_id}")
     page = state(HeartbeatState)
     call(page.load())
 
@@ -128,7 +128,7 @@ def test_confirming_closes_the_dialog(root: rx.State, state: State, logged_in: A
     visit(root, f"/services/{service.id}")
     page = state(ServiceState)
     call(page.load())
-    page.ask_confirm(DELETE_HEARTBEAT, heartbeat.id, "job")
+    page.ask_confirm(DELETE_HEARTBEAT, heartbeat.public_id, "job")
     call(page.confirm_delete())
     assert page.confirm_action == "" and page.rows == []
 

@@ -91,6 +91,9 @@ def mask_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
 
 class _Config(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
+    # Put the heartbeat's check-in URL in this channel's messages.  Off by default:
+    # whoever reads the messages could otherwise check in for a failing job.
+    include_ping_url: bool = False
 
 
 class WebhookConfig(_Config):
@@ -270,6 +273,8 @@ class LinkView:
     service_name: str | None
     heartbeat_id: str | None
     heartbeat_name: str | None
+    heartbeat_ping_id: str | None = None
+    heartbeat_public_id: str | None = None
 
 
 def _target(session: Session, service_id: str | None, heartbeat_id: str | None) -> tuple[str | None, str | None]:
@@ -331,16 +336,29 @@ def links_of(session: Session, channel_ids: Sequence[str]) -> dict[str, list[Lin
     if not channel_ids:
         return found
     query = text(
-        "SELECT l.channel_id, l.service_id, s.name AS service_name, l.heartbeat_id, h.name AS heartbeat_name "
+        "SELECT l.channel_id, l.service_id, s.name AS service_name, l.heartbeat_id, h.name AS heartbeat_name, "
+        "h.ping_id AS heartbeat_ping_id, h.public_id AS heartbeat_public_id "
         "FROM channel_link l LEFT JOIN service s ON s.id = l.service_id "
         "LEFT JOIN heartbeat h ON h.id = l.heartbeat_id WHERE l.channel_id IN :ids "
         "ORDER BY s.name, h.name, l.id"
     ).bindparams(bindparam("ids", expanding=True))
     for row in session.connection().execute(query, {"ids": list(channel_ids)}):
         found[row.channel_id].append(
-            LinkView(row.channel_id, row.service_id, row.service_name, row.heartbeat_id, row.heartbeat_name)
+            LinkView(row.channel_id, row.service_id, row.service_name, row.heartbeat_id, row.heartbeat_name,
+                     row.heartbeat_ping_id, row.heartbeat_public_id)
         )
     return found
+
+
+_CONFIGS = text("SELECT id, config FROM channel WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+
+
+def ping_url_channels(conn: Connection, channel_ids: Iterable[str]) -> set[str]:
+    """Which of these channels put the check-in URL in their messages."""
+    ids = sorted(channel_ids)
+    if not ids:
+        return set()
+    return {row.id for row in conn.execute(_CONFIGS, {"ids": ids}) if json.loads(row.config).get("include_ping_url")}
 
 
 # --- routing ----------------------------------------------------------------------
@@ -392,3 +410,23 @@ def channels_for_heartbeat(session: Session, heartbeat_id: str) -> tuple[Heartbe
         return heartbeat, []
     channels = session.exec(select(Channel).where(col(Channel.id).in_(list(routes))).order_by(col(Channel.name)))
     return heartbeat, [RoutedChannel(channel, routes[channel.id]) for channel in channels]
+
+
+@dataclass(frozen=True)
+class AttachTarget:
+    """Somewhere a channel can be attached: a whole service, or one heartbeat (by its public id)."""
+
+    kind: str  # "service" | "heartbeat"
+    id: str  # the service id, or the heartbeat's public id
+    service_name: str
+    heartbeat_name: str | None = None
+
+
+def attach_targets(session: Session) -> list[AttachTarget]:
+    """Every service, and every heartbeat with its service's name, by name."""
+    services = {s.id: s.name for s in session.exec(select(Service).order_by(col(Service.name)))}
+    targets = [AttachTarget("service", service_id, name) for service_id, name in services.items()]
+    rows = session.exec(select(Heartbeat.public_id, Heartbeat.service_id, Heartbeat.name).order_by(col(Heartbeat.name)))
+    targets += [AttachTarget("heartbeat", public_id, services.get(service_id, "?"), name)
+                for public_id, service_id, name in rows]
+    return targets

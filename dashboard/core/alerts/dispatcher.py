@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard.core.alerts.channels import route
+from dashboard.core.alerts.channels import ping_url_channels, route
 from dashboard.core.alerts.payloads import HeartbeatFacts, build_payload
 from dashboard.core.schedule import STATUS_DOWN, STATUS_UP
 from dashboard.db import write_engine, write_lock
@@ -49,7 +49,8 @@ _UNPROCESSED = text(
     "WHERE processed_at IS NULL AND id > :after ORDER BY processed_at, id LIMIT :limit"
 )
 _HEARTBEATS = text(
-    "SELECT h.id, h.name, h.service_id, s.name AS service_name, h.enabled, h.alert_threshold, h.last_ping_at "
+    "SELECT h.id, h.public_id, h.ping_id, h.name, h.service_id, s.name AS service_name, h.enabled, "
+    "h.alert_threshold, h.last_ping_at "
     "FROM heartbeat h JOIN service s ON s.id = h.service_id WHERE h.id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
 _NEXT_FLIP = text(
@@ -101,7 +102,7 @@ class _Decision:
 
 def _facts(row: Any) -> HeartbeatFacts:
     return HeartbeatFacts(
-        id=row.id, name=row.name, service_id=row.service_id, service_name=row.service_name,
+        id=row.id, public_id=row.public_id, ping_id=row.ping_id, name=row.name, service_id=row.service_id, service_name=row.service_name,
         last_ping_at=None if row.last_ping_at is None else from_micros(int(row.last_ping_at)),
     )
 
@@ -190,18 +191,26 @@ def _apply(conn: Connection, decisions: list[_Decision], now: int, public_url: s
         else:
             report.suppressed += 1
     routes = route(conn, [decision.flip.heartbeat_id for decision in alerted])
+    with_url = ping_url_channels(conn, {c for channels in routes.values() for c in channels})
     for decision in alerted:
         flip = decision.flip
         kind = "recovery" if flip.new_status == STATUS_UP else "alert"
-        payload = build_payload(
-            kind=kind, heartbeat=decision.heartbeat, status=flip.new_status, reason=flip.reason,
-            changed_at=from_micros(flip.created_at), public_url=public_url,
-            consecutive_failures=decision.failures if flip.new_status == STATUS_DOWN else None,
-        )
-        report.deliveries += insert_deliveries(
-            conn, flip_id=flip.id, seq=0, kind=kind, heartbeat_id=flip.heartbeat_id,
-            channel_ids=sorted(routes[flip.heartbeat_id]), payload=payload, now=now,
-        )
+        channel_ids = sorted(routes[flip.heartbeat_id])
+        # Channels that asked for the check-in URL get a payload with it; the others without.
+        for wants_url in (False, True):
+            chosen = [c for c in channel_ids if (c in with_url) == wants_url]
+            if not chosen:
+                continue
+            payload = build_payload(
+                kind=kind, heartbeat=decision.heartbeat, status=flip.new_status, reason=flip.reason,
+                changed_at=from_micros(flip.created_at), public_url=public_url,
+                consecutive_failures=decision.failures if flip.new_status == STATUS_DOWN else None,
+                with_ping_url=wants_url,
+            )
+            report.deliveries += insert_deliveries(
+                conn, flip_id=flip.id, seq=0, kind=kind, heartbeat_id=flip.heartbeat_id,
+                channel_ids=chosen, payload=payload, now=now,
+            )
     return report
 
 
@@ -241,8 +250,8 @@ def dispatch_pass(engine: Engine, now: datetime, *, public_url: str, batch: int 
 _RENOTIFY_CHANNELS = text("SELECT id, renotify_minutes FROM channel WHERE renotify_minutes IS NOT NULL")
 # Heartbeats down right now whose current down period was alerted.
 _ALERTED_DOWN = text(
-    "SELECT f.id AS flip_id, f.reason, f.created_at, f.processed_at, h.id, h.name, h.service_id, "
-    "s.name AS service_name, h.last_ping_at "
+    "SELECT f.id AS flip_id, f.reason, f.created_at, f.processed_at, h.id, h.public_id, h.ping_id, h.name, "
+    "h.service_id, s.name AS service_name, h.last_ping_at "
     "FROM heartbeat h JOIN service s ON s.id = h.service_id "
     "JOIN flip f ON f.id = (SELECT MAX(f2.id) FROM flip f2 WHERE f2.heartbeat_id = h.id) "
     "WHERE h.status = 'down' AND h.enabled = :yes AND f.new_status = 'down' AND f.outcome = 'alerted'"
@@ -289,10 +298,13 @@ def renotify_pass(engine: Engine, now: datetime, *, public_url: str) -> int:
     inserted = 0
     with write_lock(engine), write_engine(engine).begin() as conn:
         # Again inside the writing transaction: the heartbeat may have recovered meanwhile.
-        for row, channel_id, seq in _due_renotifications(conn, now):
+        due = _due_renotifications(conn, now)
+        with_url = ping_url_channels(conn, {channel_id for _, channel_id, _ in due})
+        for row, channel_id, seq in due:
             payload = build_payload(
                 kind="renotify", heartbeat=_facts(row), status=STATUS_DOWN, reason=row.reason,
                 changed_at=from_micros(int(row.created_at)), public_url=public_url, renotify_count=seq,
+                with_ping_url=channel_id in with_url,
             )
             inserted += insert_deliveries(
                 conn, flip_id=row.flip_id, seq=seq, kind="renotify", heartbeat_id=row.id,

@@ -38,6 +38,9 @@ class DeliveryView:
     channel_name: str
     heartbeat_id: str | None
     heartbeat_name: str | None
+    # How the heartbeat is named outside: its check-in id and its public id.
+    heartbeat_ping_id: str | None
+    heartbeat_public_id: str | None
     reason: str | None
     attempts: int
     next_attempt_at: datetime | None
@@ -49,6 +52,7 @@ class DeliveryView:
 
 _COLUMNS = (
     "SELECT d.id, d.kind, d.status, d.channel_id, c.name AS channel_name, d.heartbeat_id, h.name AS heartbeat_name, "
+    "h.ping_id AS heartbeat_ping_id, h.public_id AS heartbeat_public_id, "
     "d.payload, d.attempts, d.next_attempt_at, d.last_error, d.created_at, d.delivered_at "
     "FROM delivery d JOIN channel c ON c.id = d.channel_id LEFT JOIN heartbeat h ON h.id = d.heartbeat_id"
 )
@@ -75,6 +79,7 @@ def _views(session: Session, rows: Sequence) -> list[DeliveryView]:  # type: ign
         DeliveryView(
             id=row.id, kind=row.kind, status=row.status, channel_id=row.channel_id, channel_name=row.channel_name,
             heartbeat_id=row.heartbeat_id, heartbeat_name=row.heartbeat_name,
+            heartbeat_ping_id=row.heartbeat_ping_id, heartbeat_public_id=row.heartbeat_public_id,
             reason=None if row.kind == "test" else json.loads(row.payload).get("reason"),
             attempts=row.attempts,
             next_attempt_at=_moment(row.next_attempt_at) if row.status == "pending" else None,

@@ -27,7 +27,9 @@ _REASONS = {
 
 @dataclass(frozen=True)
 class HeartbeatFacts:
-    id: str
+    id: str  # the row id; it stays in the database (the delivery row), never in a message
+    public_id: str
+    ping_id: str
     name: str
     service_id: str
     service_name: str
@@ -44,8 +46,14 @@ def build_payload(
     public_url: str,
     consecutive_failures: int | None = None,
     renotify_count: int | None = None,
+    with_ping_url: bool = False,
 ) -> dict[str, Any]:
-    """``kind`` is alert, recovery or renotify; ``changed_at`` is when the flip happened."""
+    """``kind`` is alert, recovery or renotify; ``changed_at`` is when the flip happened.
+
+    The heartbeat is named by its public id: a message forwarded to a chat room
+    must not carry the power to check in.  ``with_ping_url`` adds the check-in URL
+    for channels that ask for it (``include_ping_url`` in their settings).
+    """
     payload: dict[str, Any] = {
         "event": "up" if status == "up" else "down",
         "kind": kind,
@@ -53,14 +61,15 @@ def build_payload(
         "reason": reason,
         "changed_at": isoformat(changed_at),
         "heartbeat": {
-            "id": heartbeat.id,
+            "id": heartbeat.public_id,
             "name": heartbeat.name,
-            "ping_url": f"{public_url}/ping/{heartbeat.id}",
         },
         "service": {"id": heartbeat.service_id, "name": heartbeat.service_name},
         "last_check_in": isoformat(heartbeat.last_ping_at),
-        "dashboard_url": public_url + HEARTBEAT_PAGE.format(id=heartbeat.id),
+        "dashboard_url": public_url + HEARTBEAT_PAGE.format(id=heartbeat.public_id),
     }
+    if with_ping_url:
+        payload["heartbeat"]["ping_url"] = f"{public_url}/ping/{heartbeat.ping_id}"
     if consecutive_failures is not None:
         payload["consecutive_failures"] = consecutive_failures
     if renotify_count is not None:
@@ -121,5 +130,7 @@ def render(payload: dict[str, Any]) -> Message:
     ]
     if payload.get("consecutive_failures", 1) > 1:
         lines.append(f"Consecutive failures: {payload['consecutive_failures']}")
+    if payload["heartbeat"].get("ping_url"):
+        lines.append(f"Check-in URL: {payload['heartbeat']['ping_url']}")
     lines += ["", f"Open in Lubdub: {payload['dashboard_url']}", ""]
     return Message(title=title, body="\n".join(lines), severity="success" if payload["status"] == "up" else "failure")

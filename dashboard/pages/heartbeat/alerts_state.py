@@ -27,21 +27,21 @@ class RoutedRow:
     via: str = ""
 
 
-def heartbeat_alerting(heartbeat_id: str, now: datetime) -> tuple[int, list[RoutedRow], list[DeliveryRow]]:
+def heartbeat_alerting(public_id: str, now: datetime) -> tuple[int, list[RoutedRow], list[DeliveryRow]]:
     with session_scope() as session:
-        heartbeat, routed = channels.channels_for_heartbeat(session, heartbeat_id)
+        heartbeat, routed = channels.channels_for_heartbeat(session, heartbeats.get_by_public_id(session, public_id).id)
         views = alert_history.heartbeat_deliveries(session, heartbeat.id, limit=RECENT)
     rows = [RoutedRow(r.channel.name, r.channel.kind, r.via) for r in routed]
     return heartbeat.alert_threshold, rows, [delivery_row(view, now) for view in views]
 
 
-def save_threshold(heartbeat_id: str, raw: str) -> str:
+def save_threshold(public_id: str, raw: str) -> str:
     """"" when saved, else why not."""
     if not raw.strip().isdigit():
         return "a whole number from 1 to 1000"
     try:
         with session_scope(write=True) as session:
-            heartbeats.set_alert_threshold(session, heartbeat_id, int(raw))
+            heartbeats.set_alert_threshold(session, heartbeats.get_by_public_id(session, public_id).id, int(raw))
     except Invalid as exc:
         return exc.reason
     return ""

@@ -44,10 +44,10 @@ class HeartbeatInfo(HeartbeatFacts):
     created_exact: str = ""
 
 
-def load_heartbeat(heartbeat_id: str, now: datetime) -> HeartbeatInfo | None:
+def load_heartbeat(public_id: str, now: datetime) -> HeartbeatInfo | None:
     try:
         with session_scope() as session:
-            heartbeat = heartbeats.get_heartbeat(session, heartbeat_id)
+            heartbeat = heartbeats.get_by_public_id(session, public_id)
             service = services.get_service(session, heartbeat.service_id)
     except NotFound:
         return None
@@ -55,7 +55,7 @@ def load_heartbeat(heartbeat_id: str, now: datetime) -> HeartbeatInfo | None:
         heartbeat, now, HeartbeatInfo,
         service_id=service.id,
         service_name=service.name,
-        url=f"{get_settings().public_url}/ping/{heartbeat.id}",
+        url=f"{get_settings().public_url}/ping/{heartbeat.ping_id}",
         interval=heartbeat.interval,
         methods_text=", ".join(heartbeat.method_list),
         created_text=relative_text(heartbeat.created_at, now),
@@ -63,21 +63,28 @@ def load_heartbeat(heartbeat_id: str, now: datetime) -> HeartbeatInfo | None:
     )
 
 
-def pause_or_resume(heartbeat_id: str, enabled: bool) -> None:
+def pause_or_resume(public_id: str, enabled: bool) -> None:
     """Resume (``enabled``) or pause the heartbeat."""
     with session_scope(write=True) as session:
+        row_id = heartbeats.get_by_public_id(session, public_id).id
         if enabled:
-            heartbeats.resume_heartbeat(session, heartbeat_id, utcnow())
+            heartbeats.resume_heartbeat(session, row_id, utcnow())
         else:
-            heartbeats.pause_heartbeat(session, heartbeat_id, utcnow())
+            heartbeats.pause_heartbeat(session, row_id, utcnow())
 
 
-def remove_heartbeat(heartbeat_id: str) -> None:
+def remove_heartbeat(public_id: str) -> None:
     try:
         with session_scope(write=True) as session:
-            heartbeats.delete_heartbeat(session, heartbeat_id, utcnow())
+            heartbeats.delete_heartbeat(session, heartbeats.get_by_public_id(session, public_id).id, utcnow())
     except NotFound:
         pass  # already gone
+
+
+def regenerate_check_in_url(public_id: str) -> None:
+    """A new check-in secret: the old URL answers 404 from now on."""
+    with session_scope(write=True) as session:
+        heartbeats.rotate_ping_id(session, heartbeats.get_by_public_id(session, public_id).id, utcnow())
 
 
 # --- the live feed ----------------------------------------------------------------
@@ -133,21 +140,24 @@ def event_row(item: FeedItem, now: datetime) -> EventRow:
     )
 
 
-def newest_events(heartbeat_id: str, limit: int = FEED_PAGE) -> list[FeedItem]:
+def newest_events(public_id: str, limit: int = FEED_PAGE) -> list[FeedItem]:
     with session_scope() as session:
-        return [FeedItem.from_event(e) for e in events.list_events(session, heartbeat_id, limit=limit)]
+        row_id = heartbeats.get_by_public_id(session, public_id).id
+        return [FeedItem.from_event(e) for e in events.list_events(session, row_id, limit=limit)]
 
 
-def events_after(heartbeat_id: str, after: datetime, after_id: int, limit: int) -> list[FeedItem]:
+def events_after(public_id: str, after: datetime, after_id: int, limit: int) -> list[FeedItem]:
     """Events newer than the cursor, oldest first."""
     with session_scope() as session:
-        found = events.list_events(session, heartbeat_id, limit=limit, after=after, after_id=after_id)
+        row_id = heartbeats.get_by_public_id(session, public_id).id
+        found = events.list_events(session, row_id, limit=limit, after=after, after_id=after_id)
         return [FeedItem.from_event(e) for e in found]
 
 
-def older_events(heartbeat_id: str, before: datetime, before_id: int, limit: int = FEED_PAGE) -> list[FeedItem]:
+def older_events(public_id: str, before: datetime, before_id: int, limit: int = FEED_PAGE) -> list[FeedItem]:
     with session_scope() as session:
-        found = events.events_before(session, heartbeat_id, before=before, before_id=before_id, limit=limit)
+        row_id = heartbeats.get_by_public_id(session, public_id).id
+        found = events.events_before(session, row_id, before=before, before_id=before_id, limit=limit)
         return [FeedItem.from_event(e) for e in found]
 
 
@@ -188,10 +198,11 @@ class StatsResult:
     misses: int
 
 
-def load_stats(heartbeat_id: str, interval: str, start: datetime, end: datetime, now: datetime) -> StatsResult:
+def load_stats(public_id: str, interval: str, start: datetime, end: datetime, now: datetime) -> StatsResult:
     """Raises ``DomainError`` (too many buckets, bad range) with a message for the picker."""
     with session_scope() as session:
-        buckets = stats.heartbeat_statistics(session, heartbeat_id, now=now, interval=interval, start=start, end=end)
+        row_id = heartbeats.get_by_public_id(session, public_id).id
+        buckets = stats.heartbeat_statistics(session, row_id, now=now, interval=interval, start=start, end=end)
     return StatsResult(
         counts=charts.events_figure(buckets, interval),
         uptime=charts.uptime_figure(buckets, interval),

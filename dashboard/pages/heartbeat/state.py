@@ -16,6 +16,7 @@ from dashboard.state import AuthState, Confirmations, LivePage, authed, in_threa
 from dashboard.timeutil import utcnow
 
 DELETE_HEARTBEAT = "delete-heartbeat"
+REGENERATE_URL = "regenerate-check-in-url"
 
 
 class HeartbeatState(Confirmations, LivePage, AuthState):
@@ -193,6 +194,18 @@ class HeartbeatState(Confirmations, LivePage, AuthState):
         self._close_confirm()
         self.found = False
         return [rx.redirect(f"/services/{self.info.service_id}"), rx.toast.success(f"Deleted {self.info.name}")]
+
+    @rx.event
+    @authed
+    async def confirm_regenerate(self) -> Any:
+        """After ``ask_confirm(REGENERATE_URL, id, name)``: a new check-in secret, the old URL 404s."""
+        self._close_confirm()
+        try:
+            await in_thread(data.regenerate_check_in_url, self.current_id)
+        except NotFound:
+            return rx.toast.error("This heartbeat no longer exists")
+        await self._load_info(utcnow())
+        return rx.toast.success("New check-in URL: update the job, the old URL no longer works", duration=5000)
 
     @rx.event
     @authed

@@ -12,7 +12,7 @@ from dashboard.components.status_badge import result_badge, status_badge
 from dashboard.forms.heartbeat import HeartbeatFormState
 from dashboard.pages.heartbeat.alerts_card import alerts_card
 from dashboard.pages.heartbeat.data import INTERVALS, EventRow
-from dashboard.pages.heartbeat.state import DELETE_HEARTBEAT, HeartbeatState
+from dashboard.pages.heartbeat.state import DELETE_HEARTBEAT, REGENERATE_URL, HeartbeatState
 from dashboard.styles import code_block, mono
 
 RANGE_LABELS = {"24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days", "90d": "Last 90 days",
@@ -80,6 +80,10 @@ def _checkin_card() -> rx.Component:
                 rx.code(HeartbeatState.info.url, id="checkin-url", size="3", variant="soft",
                         style={"word_break": "break-all", "padding": "6px 8px"}),
                 copy_button(HeartbeatState.info.url, "copy-url"),
+                rx.button(rx.icon("refresh-cw", size=14), "Regenerate", variant="soft", color_scheme="gray",
+                          size="2", id="regenerate-url", title="Give this heartbeat a new check-in URL",
+                          on_click=HeartbeatState.ask_confirm(REGENERATE_URL, HeartbeatState.current_id,
+                                                              HeartbeatState.info.name)),
                 align="center", spacing="3", width="100%", wrap="wrap",
             ),
             rx.tabs.root(
@@ -249,6 +253,16 @@ def _delete_dialog() -> rx.Component:
     )
 
 
+def _regenerate_dialog() -> rx.Component:
+    return confirm_dialog(
+        HeartbeatState, REGENERATE_URL,
+        rx.text("Regenerate the check-in URL of ", HeartbeatState.info.name, "?"),
+        "The current URL stops working at once (404): use this when it has leaked. The job must be given the "
+        "new URL. History, statistics and settings stay.",
+        "Regenerate", HeartbeatState.confirm_regenerate, "confirm-regenerate-url",
+    )
+
+
 def heartbeat_page() -> rx.Component:
     return page_shell(
         live_poller(HeartbeatState.tick),
@@ -265,4 +279,5 @@ def heartbeat_page() -> rx.Component:
         ),
         heartbeat_dialog(after_save=HeartbeatState.refresh),
         _delete_dialog(),
+        _regenerate_dialog(),
     )

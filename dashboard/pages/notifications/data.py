@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from dashboard.components.deliveries import DeliveryRow, delivery_row
 from dashboard.config import get_settings
+from dashboard.core import heartbeats
 from dashboard.core.alerts import channels as core_channels
 from dashboard.core.alerts import delivery
 from dashboard.core.alerts import history as alert_history
@@ -17,7 +19,6 @@ from dashboard.core.alerts.senders import SendOptions
 from dashboard.core.contracts import ChannelCreate, ChannelUpdate
 from dashboard.core.errors import DomainError, Invalid, NotFound
 from dashboard.db import get_engine, session_scope
-from dashboard.models import Heartbeat, Service
 from dashboard.timeutil import utcnow
 
 KINDS = ["webhook", "email", "apprise"]
@@ -59,6 +60,7 @@ class ChannelForm:
     headers: str = ""
     recipients: str = ""
     is_default: bool = False
+    include_ping_url: bool = False
     renotify: str = ""
 
 
@@ -80,7 +82,7 @@ def channel_rows() -> list[ChannelRow]:
                 renotify_text=f"every {c.renotify_minutes} min" if c.renotify_minutes else "",
                 links=[
                     LinkRow(f"service:{link.service_id}", f"service {link.service_name}") if link.service_id
-                    else LinkRow(f"heartbeat:{link.heartbeat_id}", f"heartbeat {link.heartbeat_name}")
+                    else LinkRow(f"heartbeat:{link.heartbeat_public_id}", f"heartbeat {link.heartbeat_name}")
                     for link in links[c.id]
                 ],
             )
@@ -89,14 +91,14 @@ def channel_rows() -> list[ChannelRow]:
 
 
 def target_options() -> list[TargetOption]:
-    """Every service and heartbeat a channel can be attached to."""
+    """Every service and heartbeat a channel can be attached to (heartbeats by public id)."""
     with session_scope() as session:
-        services = {s.id: s.name for s in session.query(Service).order_by(Service.name)}
-        options = [TargetOption(f"service:{sid}", f"Service · {name} (all its heartbeats)")
-                   for sid, name in services.items()]
-        for hb in session.query(Heartbeat).order_by(Heartbeat.name):
-            options.append(TargetOption(f"heartbeat:{hb.id}", f"Heartbeat · {services.get(hb.service_id, '?')} / "
-                                                              f"{hb.name}"))
+        targets = core_channels.attach_targets(session)
+    options = [
+        TargetOption(f"{t.kind}:{t.id}", f"Service · {t.service_name} (all its heartbeats)" if t.kind == "service"
+                     else f"Heartbeat · {t.service_name} / {t.heartbeat_name}")
+        for t in targets
+    ]
     options.sort(key=lambda option: option.label)
     return options
 
@@ -115,6 +117,7 @@ def channel_form(channel_id: str) -> ChannelForm:
         name=channel.name, kind=channel.kind, url=str(masked.get("url", "")), secret=masked.get("secret") or "",
         headers="\n".join(f"{k}: {v}" for k, v in masked.get("headers", {}).items()),
         recipients=", ".join(masked.get("to", [])), is_default=channel.is_default,
+        include_ping_url=bool(masked.get("include_ping_url")),
         renotify=str(channel.renotify_minutes or ""),
     )
 
@@ -143,6 +146,7 @@ def form_payload(form: dict[str, Any]) -> dict[str, Any]:
         config = {"to": [a.strip() for a in str(form.get("to", "")).replace(";", ",").split(",") if a.strip()]}
     else:
         config = {"url": str(form.get("url", "")).strip()}
+    config["include_ping_url"] = form.get("include_ping_url") in (True, "on", "true")
     renotify = str(form.get("renotify", "")).strip()
     if renotify and not renotify.isdigit():
         raise Invalid("renotify_minutes", "must be a whole number of minutes, or empty for never")
@@ -188,9 +192,12 @@ def remove_channel(channel_id: str) -> None:
         pass  # already gone
 
 
-def _split_target(key: str) -> dict[str, str]:
+def _split_target(session: Session, key: str) -> dict[str, str]:
+    """``service:<id>`` or ``heartbeat:<public id>`` → the core call's keyword (row ids)."""
     kind, _, target_id = key.partition(":")
-    return {"service_id": target_id} if kind == "service" else {"heartbeat_id": target_id}
+    if kind == "service":
+        return {"service_id": target_id}
+    return {"heartbeat_id": heartbeats.get_by_public_id(session, target_id).id}
 
 
 def attach_channel(channel_id: str, key: str) -> str:
@@ -199,7 +206,7 @@ def attach_channel(channel_id: str, key: str) -> str:
         return "Choose a service or a heartbeat"
     try:
         with session_scope(write=True) as session:
-            core_channels.attach(session, channel_id, utcnow(), **_split_target(key))
+            core_channels.attach(session, channel_id, utcnow(), **_split_target(session, key))
     except DomainError as exc:
         return getattr(exc, "reason", exc.message)
     return ""
@@ -208,7 +215,7 @@ def attach_channel(channel_id: str, key: str) -> str:
 def detach_channel(channel_id: str, key: str) -> None:
     try:
         with session_scope(write=True) as session:
-            core_channels.detach(session, channel_id, **_split_target(key))
+            core_channels.detach(session, channel_id, **_split_target(session, key))
     except NotFound:
         pass  # already gone
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from dashboard.components.humanize import duration_text, exact_text, relative_text
+from dashboard.components.humanize import cadence_text, exact_text, relative_text
 from dashboard.components.status_badge import StatusCount, status_chips
 from dashboard.core import services
 from dashboard.core.contracts import ServiceCreate
@@ -57,8 +57,8 @@ def overview_rows(data: Overview, now: datetime) -> list[OverviewService]:
             chips=status_chips(service.status_counts),
             heartbeats=[
                 OverviewHeartbeat(
-                    id=hb.id, name=hb.name, status=hb.status, href=f"/heartbeats/{hb.id}",
-                    interval_text=f"every {duration_text(hb.interval)}",
+                    id=hb.public_id, name=hb.name, status=hb.status, href=f"/heartbeats/{hb.public_id}",
+                    interval_text=cadence_text(hb.interval, hb.schedule),
                     last_ping_text=relative_text(hb.last_ping_at, now, never="no check-in yet"),
                     last_ping_exact=exact_text(hb.last_ping_at),
                 )

@@ -47,7 +47,7 @@ def load_service_page(service_id: str, page: int, limit: int, now: datetime) -> 
                 name=overview.service.name,
                 description=overview.service.description,
                 counts=overview.status_counts,
-                rows=[describe(hb, now, HeartbeatRow, href=f"/heartbeats/{hb.id}") for hb in listing.items],
+                rows=[describe(hb, now, HeartbeatRow, href=f"/heartbeats/{hb.public_id}") for hb in listing.items],
                 page=page,
                 total=listing.total,
             )
@@ -55,15 +55,15 @@ def load_service_page(service_id: str, page: int, limit: int, now: datetime) -> 
         return None
 
 
-def pause_or_resume(ids: list[str], enabled: bool) -> int:
+def pause_or_resume(public_ids: list[str], enabled: bool) -> int:
     """Resume (``enabled``) or pause the heartbeats; returns how many there were."""
     with session_scope(write=True) as session:
-        return len(heartbeats.set_heartbeats_enabled(session, ids, enabled, utcnow()).done)
+        return len(heartbeats.set_heartbeats_enabled(session, public_ids, enabled, utcnow(), by="public_id").done)
 
 
-def delete_many(ids: list[str]) -> int:
+def delete_many(public_ids: list[str]) -> int:
     with session_scope(write=True) as session:
-        return len(heartbeats.delete_heartbeats(session, ids, utcnow()).done)
+        return len(heartbeats.delete_heartbeats(session, public_ids, utcnow(), by="public_id").done)
 
 
 def update_service_from_form(service_id: str, form: dict[str, Any]) -> dict[str, str]:
