@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 3000
+# The bind address: loopback by default; HOST=0.0.0.0 (or ::) serves the network.
+HOST ?= 127.0.0.1
 
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
@@ -31,7 +33,7 @@ migrate: install
 
 run: migrate
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/reflex run --env prod --single-port \
-		--frontend-port $(PORT) --backend-port $(PORT)
+		--backend-host $(HOST) --frontend-port $(PORT) --backend-port $(PORT)
 
 test: install-dev lint
 	./scripts/test.sh

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,35 @@ def _env_int(name: str, default: int) -> int:
 
 
 DEFAULT_SECRET_KEY = "change-me"
+# Loopback: `make run` on a laptop is not reachable from the network until HOST says so.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+def _positive(name: str, value: int) -> int:
+    if value < 1:
+        raise ValueError(f"{name} must be a positive number of bytes, not {value}")
+    return value
+
+
+def _origins(raw: str | None) -> tuple[str, ...]:
+    """``CORS_ORIGINS``: comma-separated ``scheme://host[:port]`` origins, or ``*``.
+
+    Checked at start so a typo (a trailing path, a missing scheme) fails loudly
+    instead of silently allowing nothing.
+    """
+    origins = []
+    for item in (raw or "").split(","):
+        origin = item.strip().rstrip("/")
+        if not origin:
+            continue
+        if origin != "*":
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+                raise ValueError(f"CORS_ORIGINS: {item.strip()!r} is not an origin like https://app.example.com")
+            origin = f"{parts.scheme}://{parts.netloc.lower()}"
+        origins.append(origin)
+    return tuple(origins)
 
 
 def _default_database_url() -> str:
@@ -57,6 +87,15 @@ class Settings:
     # Per-heartbeat check-ins per minute before 429; 0 disables the limit.
     ping_rate_limit_per_minute: int = 0
     run_detector: bool = True
+    # The address `make run` binds; 0.0.0.0 (or ::) exposes it to the network.
+    host: str = DEFAULT_HOST
+    # Request bodies beyond this are refused with 413 before they are read,
+    # everywhere but the check-in path (which has its own 100 KB cap).
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Browser origins allowed to call the API cross-origin; none by default.
+    cors_origins: tuple[str, ...] = ()
+    # When set, /metrics wants ``Authorization: Bearer <token>``.
+    metrics_token: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,6 +122,10 @@ def _load() -> Settings:
         smtp_security=env.get("SMTP_SECURITY", "none").lower(),
         ping_rate_limit_per_minute=_env_int("PING_RATE_LIMIT_PER_MINUTE", 0),
         run_detector=env.get("RUN_DETECTOR", "true").lower() not in ("0", "false", "no"),
+        host=env.get("HOST") or DEFAULT_HOST,
+        max_body_bytes=_positive("MAX_BODY_BYTES", _env_int("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
+        cors_origins=_origins(env.get("CORS_ORIGINS")),
+        metrics_token=env.get("METRICS_TOKEN") or None,
     )
 
 

@@ -176,7 +176,7 @@ def test_hostile_requests_get_documented_answers(client: TestClient, engine: Eng
                     status = str(response.status_code)
                     assert status in operation["responses"], (method, concrete, query, body, response.text)
                     declared = operation["responses"][status].get("content", {}).get("application/json")
-                    if declared is not None:
+                    if declared is not None and method != "head":  # HEAD: the status alone
                         _validator(document, declared["schema"]).validate_python(response.json())
                     checked += 1
     assert checked > 500
