@@ -202,11 +202,11 @@ def harden(app: ASGIApp, policy: HttpPolicy) -> ASGIApp:
         is_page = any(name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in headers)
         headers += [header for header in (policy.page_headers if is_page else policy.resource_headers)
                     if header[0] not in names]
-        if origin is not None:
-            if _is_open_path(path):
-                headers.append((b"access-control-allow-origin", b"*"))
-            elif policy.allows_cross_origin(origin):
-                headers.append((b"access-control-allow-origin", origin.encode("latin-1")))
+        if _is_open_path(path):
+            # Whether or not this request had an Origin: a cache may hand the answer to one that has.
+            headers.append((b"access-control-allow-origin", b"*"))
+        elif origin is not None and policy.allows_cross_origin(origin):
+            headers.append((b"access-control-allow-origin", origin.encode("latin-1")))
         return headers
 
     async def refuse(scope: Scope, send: Send, status: int, message: str, extra: dict[str, str]) -> None:

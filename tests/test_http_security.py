@@ -225,6 +225,8 @@ def test_badge_and_status_paths_are_open_to_every_origin(origin: str) -> None:
     assert preflight.headers["access-control-allow-origin"] == "*"
     assert preflight.headers["access-control-allow-methods"] == "GET, HEAD"
     assert "access-control-allow-credentials" not in preflight.headers
+    assert call(app, "GET", "/badge/nightly").headers["access-control-allow-origin"] == "*"  # cached answers too
+    assert "access-control-allow-origin" not in call(app, "GET", "/cors", headers={"origin": origin}).headers
 
 
 # Websocket origin
