@@ -52,7 +52,7 @@ CORS_REQUEST_HEADERS = "Authorization, Content-Type"
 CORS_MAX_AGE_S = 600
 HSTS_MAX_AGE_S = 365 * 24 * 3600
 
-Headers = list[tuple[bytes, bytes]]
+RawHeaders = list[tuple[bytes, bytes]]
 
 _INLINE_SCRIPT = re.compile(rb"<script(\s[^>]*)?>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
@@ -107,7 +107,7 @@ def dashboard_csp(public_url: str, script_hashes: Iterable[str]) -> str:
 RESOURCE_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
-def _encode(headers: Iterable[tuple[str, str]]) -> Headers:
+def _encode(headers: Iterable[tuple[str, str]]) -> RawHeaders:
     return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
 
@@ -116,9 +116,9 @@ class HttpPolicy:
     """Everything ``harden`` decides with, computed once per process."""
 
     max_body_bytes: int
-    page_headers: Headers
-    resource_headers: Headers
-    checkin_headers: Headers
+    page_headers: RawHeaders
+    resource_headers: RawHeaders
+    checkin_headers: RawHeaders
     cors_origins: frozenset[str]
     cors_any_origin: bool
     public_origin: str
@@ -182,7 +182,7 @@ def _is_open_path(path: str) -> bool:
     return path.startswith(CORS_OPEN_PREFIXES)
 
 
-def with_headers(send: Send, extra: Headers) -> Send:
+def with_headers(send: Send, extra: RawHeaders) -> Send:
     """``send`` with ``extra`` appended to the response's headers (the check-in path's cheap variant)."""
     async def send_with_headers(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -195,7 +195,7 @@ def with_headers(send: Send, extra: Headers) -> Send:
 def harden(app: ASGIApp, policy: HttpPolicy) -> ASGIApp:
     """``app`` behind the body cap, the security headers, CORS and the websocket origin check."""
 
-    def response_headers(app_headers: Iterable[tuple[bytes, bytes]], origin: str | None, path: str) -> Headers:
+    def response_headers(app_headers: Iterable[tuple[bytes, bytes]], origin: str | None, path: str) -> RawHeaders:
         # Inner CORS layers (Reflex's) do not decide; this function does.
         headers = [(name, value) for name, value in app_headers if not name.lower().startswith(b"access-control-")]
         names = {name.lower() for name, _ in headers}
