@@ -13,8 +13,10 @@ at 100 KB and gets only ``policy.checkin_headers``, a precomputed list).
 - **Headers.** Every response gets ``X-Content-Type-Options``, ``X-Frame-Options``,
   ``Referrer-Policy`` (check-in URLs are secrets), ``Strict-Transport-Security``
   when ``PUBLIC_URL`` is https, and a Content-Security-Policy: the dashboard's
-  for HTML documents, ``default-src 'none'`` for anything else.  A response that
-  sets its own policy (the API's Swagger page) keeps it.
+  for HTML documents, ``default-src 'none'`` for anything else with a body.  A
+  response that sets its own policy (the API's Swagger page) keeps it; one
+  without a Content-Type (a 304 revalidating a cached page) gets none, since
+  browsers would store its headers over the cached page's.
 - **CORS.** No cross-origin access unless ``CORS_ORIGINS`` lists the origin (or is
   ``*``); never with credentials: the API authenticates with a header, not
   cookies.  Paths under ``CORS_OPEN_PREFIXES`` (badges, status pages) are readable
@@ -118,6 +120,7 @@ class HttpPolicy:
     max_body_bytes: int
     page_headers: RawHeaders
     resource_headers: RawHeaders
+    bare_headers: RawHeaders  # all but a policy, for answers without a Content-Type
     checkin_headers: RawHeaders
     cors_origins: frozenset[str]
     cors_any_origin: bool
@@ -136,6 +139,7 @@ class HttpPolicy:
             page_headers=_encode([*common, *framing, *vary,
                                   ("Content-Security-Policy", dashboard_csp(settings.public_url, script_hashes))]),
             resource_headers=_encode([*common, *framing, *vary, ("Content-Security-Policy", RESOURCE_CSP)]),
+            bare_headers=_encode([*common, *framing, *vary]),
             checkin_headers=_encode(common),
             cors_origins=frozenset(origin for origin in settings.cors_origins if origin != "*"),
             cors_any_origin="*" in settings.cors_origins,
@@ -199,9 +203,16 @@ def harden(app: ASGIApp, policy: HttpPolicy) -> ASGIApp:
         # Inner CORS layers (Reflex's) do not decide; this function does.
         headers = [(name, value) for name, value in app_headers if not name.lower().startswith(b"access-control-")]
         names = {name.lower() for name, _ in headers}
-        is_page = any(name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in headers)
-        headers += [header for header in (policy.page_headers if is_page else policy.resource_headers)
-                    if header[0] not in names]
+        content_type = next((value for name, value in headers if name.lower() == b"content-type"), None)
+        if content_type is None:
+            # No body of its own (a 304 above all): its headers would replace the cached
+            # page's, so it must not bring a policy meant for something else.
+            extra = policy.bare_headers
+        elif content_type.startswith(b"text/html"):
+            extra = policy.page_headers
+        else:
+            extra = policy.resource_headers
+        headers += [header for header in extra if header[0] not in names]
         if _is_open_path(path):
             # Whether or not this request had an Origin: a cache may hand the answer to one that has.
             headers.append((b"access-control-allow-origin", b"*"))

@@ -68,6 +68,8 @@ def stand_in() -> Starlette:
         Route("/api/v1/service", read_all, methods=["POST", "PUT", "GET"]),
         Route("/_upload", swallow_errors, methods=["POST"]),
         Route("/", page),
+        # What static files answer a browser revalidating a page it has cached.
+        Route("/not-modified", lambda _: Response(status_code=304, headers={"etag": '"1"'})),
         Route("/api/docs", own_policy),
         Route("/cors", with_reflex_cors),
         # A stand-in for the badge and status routes other work will add.
@@ -143,6 +145,13 @@ def test_pages_get_the_dashboard_policy_and_everything_else_a_closed_one() -> No
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "no-referrer"
         assert "strict-transport-security" not in headers  # PUBLIC_URL is http
+
+
+def test_a_not_modified_answer_brings_no_policy_to_replace_the_cached_pages() -> None:
+    answer = call(hardened(), "GET", "/not-modified")
+    assert answer.status == 304
+    assert "content-security-policy" not in answer.headers
+    assert answer.headers["x-frame-options"] == "DENY"
 
 
 def test_hsts_when_the_public_url_is_https() -> None:

@@ -60,6 +60,8 @@ def test_the_dashboard_works_under_its_content_security_policy(page: Any, live_a
     response = page.goto(f"{base}/heartbeats/{heartbeat_id}")
     policy = response.headers["content-security-policy"]
     assert "script-src 'self' 'unsafe-eval' 'sha256-" in policy and "frame-ancestors 'none'" in policy
+    # A reload revalidates the cached page (304): it must keep working too.
+    page.reload()
     # The chart draws its bars, and a toast the server sends (run through eval) shows.
     page.wait_for_function("document.querySelectorAll('#stats-chart .bars .point path').length > 0")
     traces = page.evaluate("document.getElementById('stats-chart').data.map(t => t.name)")
