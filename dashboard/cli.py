@@ -27,11 +27,14 @@ def _create_user(args: argparse.Namespace) -> int:
     upgrade_database()
     try:
         with session_scope(write=True) as session:
-            user = create_user(session, args.email, password, now=utcnow(), is_admin=not args.not_admin)
+            role = args.role or ("editor" if args.not_admin else "admin")
+            user = create_user(session, args.email, password, now=utcnow(), role=role, service_ids=args.service)
+            email, role = user.email, user.role
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"created user {user.email}{' (admin)' if user.is_admin else ''}")
+    limit = f", limited to {len(args.service)} service(s)" if args.service else ""
+    print(f"created user {email} ({role}{limit})")
     return 0
 
 
@@ -39,16 +42,20 @@ def _create_api_key(args: argparse.Namespace) -> int:
     from dashboard.core.apikeys import create_api_key
     from dashboard.core.errors import Invalid
 
+    if args.read_only and args.role not in (None, "viewer"):
+        print("error: --read-only means --role viewer; give one of them", file=sys.stderr)
+        return 2
     upgrade_database()
-    scope = "read-only" if args.read_only else "read-write"
+    role = "viewer" if args.read_only else (args.role or "admin")
     try:
         with session_scope(write=True) as session:
-            key, token = create_api_key(session, args.name, scope, utcnow())
-            name = key.name
+            key, token = create_api_key(session, args.name, role, utcnow(), service_id=args.service)
+            name, service = key.name, key.service_id
     except Invalid as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
-    print(f"API key {name!r} ({scope}). Shown once, keep it safe:")
+    limit = f", limited to service {service}" if service else ""
+    print(f"API key {name!r} ({role}{limit}). Shown once, keep it safe:")
     print(token)
     return 0
 
@@ -66,12 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
     user = commands.add_parser("create-user", help="create a dashboard user (an admin by default)")
     user.add_argument("email")
     user.add_argument("--password", help="the password (else $LUBDUB_PASSWORD, else asked for)")
-    user.add_argument("--not-admin", action="store_true", help="create a regular user")
+    user.add_argument("--not-admin", action="store_true", help="create an editor (same as --role editor)")
+    user.add_argument("--role", choices=("admin", "editor", "viewer"), help="what the user may do (default: admin)")
+    user.add_argument("--service", action="append", default=[], metavar="SERVICE_ID",
+                      help="limit the user to this service (repeat for several; not for admins)")
     user.set_defaults(handler=_create_user)
 
     key = commands.add_parser("create-api-key", help="create an API key and print its token once")
     key.add_argument("name")
-    key.add_argument("--read-only", action="store_true", help="a key that can only read")
+    key.add_argument("--read-only", action="store_true", help="a key that can only read (same as --role viewer)")
+    key.add_argument("--role", choices=("admin", "editor", "viewer"), help="what the key may do (default: admin)")
+    key.add_argument("--service", metavar="SERVICE_ID", help="limit the key to this one service")
     key.set_defaults(handler=_create_api_key)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")

@@ -278,7 +278,17 @@ class ApiKey(SQLModel, table=True):
     # First characters of the token, shown in lists so people can tell keys apart.
     prefix: str = Field(sa_column=Column(String(16), nullable=False))
     key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
-    scope: str = Field(sa_column=Column(String(16), nullable=False))  # read-only | read-write
+    scope: str = Field(sa_column=Column(String(16), nullable=False))  # read-only (viewer) | read-write
+    # What the key may do (core/access.py): admin, editor or viewer; and, optionally,
+    # the one service it is limited to (deleting the service deletes its keys: a
+    # key must never outlive its limit and become unlimited).
+    role: str = Field(default="admin", sa_column=Column(String(16), nullable=False, server_default="admin"))
+    service_id: Optional[str] = Field(
+        default=None,
+        sa_column=Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), nullable=True, index=True),
+    )
+    # Who made it ("user:<id>" or "key:<id>"): non-admins see and revoke only their own keys.
+    created_by: Optional[str] = Field(default=None, sa_column=Column(String(48), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
     last_used_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
     revoked_at: Optional[datetime] = Field(default=None, sa_column=Column(EpochMicros(), nullable=True))
@@ -291,7 +301,22 @@ class User(SQLModel, table=True):
     email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
     password_hash: str = Field(sa_column=Column(String(255), nullable=False))
     is_admin: bool = Field(default=False, nullable=False)
+    # admin, editor or viewer (core/access.py); is_admin mirrors role == "admin".
+    role: str = Field(default="editor", sa_column=Column(String(16), nullable=False, server_default="editor"))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
+
+
+class UserService(SQLModel, table=True):
+    """A non-admin user limited to some services sees only these (none listed: every service)."""
+
+    __tablename__ = "user_service"
+
+    user_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    )
+    service_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
 
 
 class UserSession(SQLModel, table=True):

@@ -64,9 +64,11 @@ def ping(
         apply_pings(conn, [request], at or utcnow())
 
 
-def make_token(engine: Engine, scope: str = "read-write", name: str = "tests", now: datetime | None = None) -> str:
+def make_token(engine: Engine, scope: str = "read-write", name: str = "tests", now: datetime | None = None, *,
+               service_id: str | None = None) -> str:
+    """An API key's token; ``scope`` is a scope (read-only, read-write) or a role (admin, editor, viewer)."""
     with session_scope(engine, write=True) as session:
-        _, token = create_api_key(session, name, scope, now or utcnow())
+        _, token = create_api_key(session, name, scope, now or utcnow(), service_id=service_id)
     return token
 
 

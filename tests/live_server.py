@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from dashboard.config import PROJECT_ROOT
 from dashboard.models import Heartbeat, Service
@@ -104,6 +104,15 @@ def seed_heartbeat(database_url: str, interval: int = 10) -> str:
         conn.execute(Heartbeat.__table__.insert().values(**heartbeat.model_dump()))  # type: ignore[attr-defined]
     engine.dispose()
     return heartbeat.ping_id
+
+
+def public_id_of(database_url: str, ping_id: str) -> str:
+    """The public id (what dashboard URLs carry) of the heartbeat with this check-in id."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        public_id = conn.execute(text("SELECT public_id FROM heartbeat WHERE ping_id = :id"), {"id": ping_id}).scalar_one()
+    engine.dispose()
+    return str(public_id)
 
 
 # Events name their heartbeat by its row id; tests hold its check-in id.

@@ -30,7 +30,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dashboard.api.errors import ApiError, error_response
-from dashboard.core.apikeys import READ_WRITE, find_api_key, needs_touch, touch_api_key
+from dashboard.core.access import VIEWER, Principal
+from dashboard.core.apikeys import find_api_key, key_principal, needs_touch, touch_api_key
 from dashboard.db import get_engine, session_scope
 from dashboard.models import ApiKey
 from dashboard.timeutil import utcnow
@@ -79,7 +80,7 @@ def resolve_api_key(engine: Engine, authorization: str | None, method: str) -> A
         key = find_api_key(session, token)
     if key is None:
         raise ApiError(401, "unknown or revoked API key", headers=_CHALLENGE)
-    if method not in READ_METHODS and key.scope != READ_WRITE:
+    if method not in READ_METHODS and key.role == VIEWER:
         raise ApiError(403, "this API key is read-only")
     _record_use(engine, key)
     return key
@@ -129,3 +130,11 @@ def authenticate(
         return key
     authorization = f"{credentials.scheme} {credentials.credentials}" if credentials else None
     return resolve_api_key(engine, authorization, request.method)
+
+
+def current_principal(key: Annotated[ApiKey, Depends(authenticate)]) -> Principal:
+    """What the request's key may do (core/access.py)."""
+    return key_principal(key)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dashboard.api.schemas import ErrorBody
 from dashboard.core.contracts import METHOD_PATTERN, NAME_PATTERN, SLUG_PATTERN, TEXT_PATTERN
-from dashboard.core.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
+from dashboard.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(422, f"invalid input: {message}", fields)
 
 
-_DOMAIN_STATUS: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409, TooLarge: 400}
+_DOMAIN_STATUS: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409, TooLarge: 400, Forbidden: 403}
 
 
 async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:

@@ -13,14 +13,15 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from dashboard.api import refs
-from dashboard.api.auth import EngineDep
+from dashboard.api.auth import EngineDep, PrincipalDep
 from dashboard.api.docs import OPTIONAL_TIMESTAMP, errors, optional
 from dashboard.api.params import timestamp_param
-from dashboard.api.refs import KeyDep, sees_secrets
 from dashboard.api.schemas import BulkDeleteResult, EventPublic, HeartbeatPublic, StatisticBucket
 from dashboard.core import events, heartbeats, stats
+from dashboard.core.access import Action, Forbidden, Principal
 from dashboard.core.contracts import HeartbeatCreate, HeartbeatUpdate
-from dashboard.core.errors import Invalid
+from dashboard.core.errors import Invalid, NotFound
+from dashboard.core.ids import parse_id
 from dashboard.db import session_scope
 from dashboard.timeutil import utcnow
 
@@ -31,6 +32,22 @@ MAX_EVENT_ID = 2**63 - 1
 router = APIRouter(prefix="/heartbeat", tags=["heartbeats"])
 
 
+def _require_target_service(who: Principal, service_id: str) -> None:
+    """A heartbeat may be put only in a service the key can change (else as unknown: 422)."""
+    canonical = parse_id(service_id)
+    if canonical is not None and not who.sees_service(canonical):
+        raise Invalid("service_id", "no service with this id")
+    who.require(Action.EDIT)
+
+
+def _changeable(session: Session, ref: str, who: Principal) -> bool:
+    try:
+        refs.to_change(session, ref, who)
+    except (NotFound, Forbidden):
+        return False
+    return True
+
+
 @router.post(
     "",
     status_code=201,
@@ -39,10 +56,11 @@ router = APIRouter(prefix="/heartbeat", tags=["heartbeats"])
     description="An unknown `service_id` is a 422; a name already used in the service is a 409.",
     responses=errors(400, 403, 409, 422),
 )
-def create_heartbeat(body: HeartbeatCreate, engine: EngineDep) -> HeartbeatPublic:
+def create_heartbeat(body: HeartbeatCreate, engine: EngineDep, who: PrincipalDep) -> HeartbeatPublic:
     now = utcnow()
     with session_scope(engine, write=True) as session:
-        return HeartbeatPublic.from_model(heartbeats.create_heartbeat(session, body, now), now, secrets=True)
+        _require_target_service(who, body.service_id)
+        return HeartbeatPublic.from_model(heartbeats.create_heartbeat(session, body, now), now, secrets=who.sees_secrets)
 
 
 @router.delete(
@@ -55,6 +73,7 @@ def create_heartbeat(body: HeartbeatCreate, engine: EngineDep) -> HeartbeatPubli
 )
 def delete_heartbeats(
     engine: EngineDep,
+    who: PrincipalDep,
     id: Annotated[list[str], Query(max_length=MAX_BULK_IDS, description="Heartbeat ids.")] = [],  # noqa: B006
     # axios and PHP spell repeated parameters `id[]=…`; take that spelling too.
     id_brackets: Annotated[
@@ -67,16 +86,20 @@ def delete_heartbeats(
     if len(ids) > MAX_BULK_IDS:
         raise Invalid("id", f"at most {MAX_BULK_IDS} ids at once")
     with session_scope(engine, write=True) as session:
-        result = heartbeats.delete_heartbeats(session, ids, utcnow(), by="ping_id")
-    return BulkDeleteResult(deleted=result.done, not_found=result.not_found)
+        # Heartbeats the key may not change are "not found" to it, like unknown ones.
+        refs_given = list(dict.fromkeys(parse_id(ref) or ref for ref in ids))
+        allowed = [ref for ref in refs_given if _changeable(session, ref, who)]
+        result = heartbeats.delete_heartbeats(session, allowed, utcnow(), by="ping_id")
+    not_found = [ref for ref in refs_given if ref not in result.done]
+    return BulkDeleteResult(deleted=result.done, not_found=not_found)
 
 
 @router.get(
     "/{heartbeat_id}", response_model=HeartbeatPublic, summary="Get a heartbeat", responses=errors(404, 422)
 )
-def get_heartbeat(heartbeat_id: str, engine: EngineDep, key: KeyDep) -> HeartbeatPublic:
+def get_heartbeat(heartbeat_id: str, engine: EngineDep, who: PrincipalDep) -> HeartbeatPublic:
     with Session(engine) as session:
-        return HeartbeatPublic.from_model(refs.to_read(session, heartbeat_id), utcnow(), secrets=sees_secrets(key))
+        return HeartbeatPublic.from_model(refs.to_read(session, heartbeat_id, who), utcnow(), secrets=who.sees_secrets)
 
 
 @router.put(
@@ -87,11 +110,14 @@ def get_heartbeat(heartbeat_id: str, engine: EngineDep, key: KeyDep) -> Heartbea
     "resuming a heartbeat that has checked in before makes it up and due one full interval later.",
     responses=errors(400, 403, 404, 409, 422),
 )
-def update_heartbeat(heartbeat_id: str, body: HeartbeatUpdate, engine: EngineDep) -> HeartbeatPublic:
+def update_heartbeat(heartbeat_id: str, body: HeartbeatUpdate, engine: EngineDep, who: PrincipalDep) -> HeartbeatPublic:
     now = utcnow()
     with session_scope(engine, write=True) as session:
-        target = refs.to_change(session, heartbeat_id)
-        return HeartbeatPublic.from_model(heartbeats.update_heartbeat(session, target.id, body, now), now, secrets=True)
+        target = refs.to_change(session, heartbeat_id, who)
+        if "service_id" in body.model_fields_set:
+            _require_target_service(who, body.service_id)
+        updated = heartbeats.update_heartbeat(session, target.id, body, now)
+        return HeartbeatPublic.from_model(updated, now, secrets=who.sees_secrets)
 
 
 @router.delete(
@@ -102,9 +128,9 @@ def update_heartbeat(heartbeat_id: str, body: HeartbeatUpdate, engine: EngineDep
     description="Its events go too, and its check-in URL answers 404 from then on.",
     responses=errors(403, 404, 422),
 )
-def delete_heartbeat(heartbeat_id: str, engine: EngineDep) -> Response:
+def delete_heartbeat(heartbeat_id: str, engine: EngineDep, who: PrincipalDep) -> Response:
     with session_scope(engine, write=True) as session:
-        heartbeats.delete_heartbeat(session, refs.to_change(session, heartbeat_id).id, utcnow())
+        heartbeats.delete_heartbeat(session, refs.to_change(session, heartbeat_id, who).id, utcnow())
     return Response(status_code=204)
 
 
@@ -117,11 +143,12 @@ def delete_heartbeat(heartbeat_id: str, engine: EngineDep) -> Response:
     "answers to read-write keys, and later paths for this heartbeat).",
     responses=errors(403, 404, 422),
 )
-def rotate_check_in_id(heartbeat_id: str, engine: EngineDep) -> HeartbeatPublic:
+def rotate_check_in_id(heartbeat_id: str, engine: EngineDep, who: PrincipalDep) -> HeartbeatPublic:
     now = utcnow()
     with session_scope(engine, write=True) as session:
-        target = refs.to_change(session, heartbeat_id)
-        return HeartbeatPublic.from_model(heartbeats.rotate_ping_id(session, target.id, now), now, secrets=True)
+        target = refs.to_change(session, heartbeat_id, who)
+        return HeartbeatPublic.from_model(heartbeats.rotate_ping_id(session, target.id, now), now,
+                                          secrets=who.sees_secrets)
 
 
 @router.get(
@@ -137,7 +164,7 @@ def rotate_check_in_id(heartbeat_id: str, engine: EngineDep) -> HeartbeatPublic:
 def list_events(
     heartbeat_id: str,
     engine: EngineDep,
-    key: KeyDep,
+    who: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=events.MAX_LIMIT)] = 50,
     last_received_at: Annotated[
         str | None, Query(description="Cursor: a `received_at` seen before.", json_schema_extra=OPTIONAL_TIMESTAMP)
@@ -154,9 +181,9 @@ def list_events(
 ) -> list[EventPublic]:
     after = timestamp_param("last_received_at", last_received_at)
     with Session(engine) as session:
-        heartbeat = refs.to_read(session, heartbeat_id)
+        heartbeat = refs.to_read(session, heartbeat_id, who)
         found = events.list_events(session, heartbeat.id, limit=limit, after=after, after_id=last_id)
-    seen_as = refs.external_id(heartbeat, key)
+    seen_as = refs.external_id(heartbeat, who)
     return [EventPublic.from_model(event, seen_as) for event in found]
 
 
@@ -172,6 +199,7 @@ def list_events(
 def statistics(
     heartbeat_id: str,
     engine: EngineDep,
+    who: PrincipalDep,
     interval: Annotated[Literal["1h", "3h", "12h", "1d", "3d", "7d", "30d"], Query(description="Bucket width.")] = "1h",
     start_date: Annotated[
         str | None, Query(description="Default: end_date - 24 h.", json_schema_extra=OPTIONAL_TIMESTAMP)
@@ -181,7 +209,7 @@ def statistics(
     start, end = timestamp_param("start_date", start_date), timestamp_param("end_date", end_date)
     with Session(engine) as session:
         buckets = stats.heartbeat_statistics(
-            session, refs.to_read(session, heartbeat_id).id, now=utcnow(), interval=interval, start=start, end=end
+            session, refs.to_read(session, heartbeat_id, who).id, now=utcnow(), interval=interval, start=start, end=end
         )
     return [
         StatisticBucket(

@@ -195,7 +195,9 @@ class ApiKeyPublic(BaseModel):
     id: str
     name: str
     prefix: str = Field(description="The first characters of the token, to tell keys apart.")
-    scope: Scope
+    scope: Scope = Field(description="read-only for viewer keys, read-write for the others.")
+    role: Literal["admin", "editor", "viewer"]
+    service_id: str | None = Field(description="The one service the key is limited to; null: every service.")
     created_at: Timestamp
     last_used_at: Timestamp | None = Field(description="Updated at most once a minute.")
     revoked_at: Timestamp | None

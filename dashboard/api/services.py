@@ -13,23 +13,22 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
-from dashboard.api.auth import EngineDep
+from dashboard.api.auth import EngineDep, PrincipalDep
 from dashboard.api.docs import errors
 from dashboard.api.params import ListLimit, PageNumber
-from dashboard.api.refs import KeyDep, sees_secrets
 from dashboard.api.schemas import HeartbeatPage, HeartbeatPublic, ServicePage, ServicePublic
 from dashboard.core import heartbeats, services
+from dashboard.core.access import Action, Principal
 from dashboard.core.contracts import ServiceCreate, ServiceUpdate
 from dashboard.db import session_scope
-from dashboard.models import ApiKey
 from dashboard.timeutil import utcnow
 
 router = APIRouter(prefix="/service", tags=["services"])
 
 
-def _service_public(session: Session, service_id: str, now: datetime, key: ApiKey) -> ServicePublic:
+def _service_public(session: Session, service_id: str, now: datetime, who: Principal) -> ServicePublic:
     overview = services.get_service_overview(session, service_id, now)
-    return ServicePublic.from_model(overview.service, overview.status_counts, secrets=sees_secrets(key))
+    return ServicePublic.from_model(overview.service, overview.status_counts, secrets=who.sees_secrets)
 
 
 @router.post(
@@ -39,11 +38,12 @@ def _service_public(session: Session, service_id: str, now: datetime, key: ApiKe
     summary="Create a service",
     responses=errors(400, 403, 409, 422),
 )
-def create_service(body: ServiceCreate, engine: EngineDep, key: KeyDep) -> ServicePublic:
+def create_service(body: ServiceCreate, engine: EngineDep, who: PrincipalDep) -> ServicePublic:
+    who.require(Action.CREATE_SERVICE)
     now = utcnow()
     with session_scope(engine, write=True) as session:
         service = services.create_service(session, body, now)
-        return _service_public(session, service.id, now, key)
+        return _service_public(session, service.id, now, who)
 
 
 @router.get(
@@ -53,18 +53,20 @@ def create_service(body: ServiceCreate, engine: EngineDep, key: KeyDep) -> Servi
     description="Services ordered by name, each with its heartbeats' counts by status.",
     responses=errors(422),
 )
-def list_services(engine: EngineDep, key: KeyDep, page: PageNumber = 1, limit: ListLimit = 50) -> ServicePage:
+def list_services(engine: EngineDep, who: PrincipalDep, page: PageNumber = 1, limit: ListLimit = 50) -> ServicePage:
     now = utcnow()
     with Session(engine) as session:
-        result = services.list_services(session, now, page=page, limit=limit)
-    items = [ServicePublic.from_model(o.service, o.status_counts, secrets=sees_secrets(key)) for o in result.items]
+        result = services.list_services(session, now, page=page, limit=limit, only=who.service_ids)
+    items = [ServicePublic.from_model(o.service, o.status_counts, secrets=who.sees_secrets) for o in result.items]
     return ServicePage(items=items, page=result.page, limit=result.limit, total=result.total)
 
 
 @router.get("/{service_id}", response_model=ServicePublic, summary="Get a service", responses=errors(404, 422))
-def get_service(service_id: str, engine: EngineDep, key: KeyDep) -> ServicePublic:
+def get_service(service_id: str, engine: EngineDep, who: PrincipalDep) -> ServicePublic:
     with Session(engine) as session:
-        return _service_public(session, service_id, utcnow(), key)
+        service = services.get_service(session, service_id)
+        who.require_service(service.id)
+        return _service_public(session, service.id, utcnow(), who)
 
 
 @router.put(
@@ -74,11 +76,12 @@ def get_service(service_id: str, engine: EngineDep, key: KeyDep) -> ServicePubli
     description="Omitted fields keep their value.",
     responses=errors(400, 403, 404, 409, 422),
 )
-def update_service(service_id: str, body: ServiceUpdate, engine: EngineDep, key: KeyDep) -> ServicePublic:
+def update_service(service_id: str, body: ServiceUpdate, engine: EngineDep, who: PrincipalDep) -> ServicePublic:
     now = utcnow()
     with session_scope(engine, write=True) as session:
+        who.require_service(services.get_service(session, service_id).id, Action.EDIT)
         service = services.update_service(session, service_id, body, now)
-        return _service_public(session, service.id, now, key)
+        return _service_public(session, service.id, now, who)
 
 
 @router.delete(
@@ -93,9 +96,11 @@ def update_service(service_id: str, body: ServiceUpdate, engine: EngineDep, key:
 def delete_service(
     service_id: str,
     engine: EngineDep,
+    who: PrincipalDep,
     cascade: Annotated[bool, Query(description="Also delete the service's heartbeats.")] = False,
 ) -> Response:
     with session_scope(engine, write=True) as session:
+        who.require_service(services.get_service(session, service_id).id, Action.EDIT)
         services.delete_service(session, service_id, cascade=cascade, now=utcnow())
     return Response(status_code=204)
 
@@ -108,12 +113,13 @@ def delete_service(
     responses=errors(404, 422),
 )
 def list_service_heartbeats(
-    service_id: str, engine: EngineDep, key: KeyDep, page: PageNumber = 1, limit: ListLimit = 50
+    service_id: str, engine: EngineDep, who: PrincipalDep, page: PageNumber = 1, limit: ListLimit = 50
 ) -> HeartbeatPage:
     now = utcnow()
     with Session(engine) as session:
+        who.require_service(services.get_service(session, service_id).id)
         result = heartbeats.list_heartbeats(session, service_id, page=page, limit=limit)
-    items = [HeartbeatPublic.from_model(hb, now, secrets=sees_secrets(key)) for hb in result.items]
+    items = [HeartbeatPublic.from_model(hb, now, secrets=who.sees_secrets) for hb in result.items]
     return HeartbeatPage(items=items, page=result.page, limit=result.limit, total=result.total)
 
 
@@ -125,8 +131,9 @@ def list_service_heartbeats(
     "404 from now on; the heartbeats' own check-in URLs are unchanged.",
     responses=errors(403, 404, 422),
 )
-def rotate_ping_key(service_id: str, engine: EngineDep, key: KeyDep) -> ServicePublic:
+def rotate_ping_key(service_id: str, engine: EngineDep, who: PrincipalDep) -> ServicePublic:
     now = utcnow()
     with session_scope(engine, write=True) as session:
+        who.require_service(services.get_service(session, service_id).id, Action.EDIT)
         service = services.rotate_ping_key(session, service_id, now)
-        return _service_public(session, service.id, now, key)
+        return _service_public(session, service.id, now, who)

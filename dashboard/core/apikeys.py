@@ -14,10 +14,11 @@ from sqlalchemy import or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from dashboard.core.access import ADMIN, ROLES, ROOT, VIEWER, Action, Principal, check_new_key, principal_for
 from dashboard.core.errors import Invalid, NotFound
 from dashboard.core.ids import parse_id
 from dashboard.core.tokens import token_digest
-from dashboard.models import ApiKey
+from dashboard.models import ApiKey, Service
 
 SCOPES = ("read-only", "read-write")
 READ_WRITE = "read-write"
@@ -32,33 +33,74 @@ def hash_token(token: str) -> str:
     return token_digest(token)
 
 
-def create_api_key(session: Session, name: str, scope: str, now: datetime) -> tuple[ApiKey, str]:
-    """Create a key; returns it with its plaintext token, which is not kept anywhere."""
+# The two scopes of the first API, as roles: a read-only key is a viewer, a
+# read-write one could do everything (an admin).
+SCOPE_ROLES = {"read-only": VIEWER, "read-write": ADMIN}
+
+
+def scope_of(role: str) -> str:
+    return "read-only" if role == VIEWER else READ_WRITE
+
+
+def create_api_key(session: Session, name: str, role: str, now: datetime, *, service_id: str | None = None,
+                   creator: Principal = ROOT) -> tuple[ApiKey, str]:
+    """Create a key with ``role`` (or a scope: read-only, read-write), limited to
+    ``service_id`` if given; returns it with its plaintext token, which is not kept anywhere.
+
+    ``creator`` may only make keys no stronger than itself (``access.check_new_key``).
+    """
     name = name.strip()
     if not 1 <= len(name) <= 100 or "\x00" in name:
         raise Invalid("name", "must be 1 to 100 characters")
-    if scope not in SCOPES:
-        raise Invalid("scope", f"must be one of {', '.join(SCOPES)}")
+    role = SCOPE_ROLES.get(role, role)
+    if role not in ROLES:
+        raise Invalid("role", f"must be one of {', '.join(ROLES)}")
+    if service_id is not None:
+        canonical = parse_id(service_id)
+        if canonical is None or session.get(Service, canonical) is None or not creator.sees_service(canonical):
+            raise Invalid("service_id", "no service with this id")
+        service_id = canonical
+    check_new_key(creator, role, service_id)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(name=name, prefix=token[:PREFIX_LENGTH], key_hash=hash_token(token), scope=scope, created_at=now)
+    key = ApiKey(name=name, prefix=token[:PREFIX_LENGTH], key_hash=hash_token(token), scope=scope_of(role), role=role,
+                 service_id=service_id, created_by=_creator_tag(creator), created_at=now)
     session.add(key)
     session.flush()
     return key, token
 
 
-def list_api_keys(session: Session, *, include_revoked: bool = True) -> list[ApiKey]:
-    """Keys, newest first."""
+def _creator_tag(principal: Principal) -> str | None:
+    if principal.user_id:
+        return f"user:{principal.user_id}"
+    if principal.key_id:
+        return f"key:{principal.key_id}"
+    return None
+
+
+def _may_see(principal: Principal, key: ApiKey) -> bool:
+    """Admins see every key; others only the keys they made."""
+    return principal.role == ADMIN or (key.created_by is not None and key.created_by == _creator_tag(principal))
+
+
+def key_principal(key: ApiKey) -> Principal:
+    """What a request made with ``key`` may do."""
+    return principal_for(key.role, None if key.service_id is None else [key.service_id], key_id=key.id)
+
+
+def list_api_keys(session: Session, *, include_revoked: bool = True, viewer: Principal = ROOT) -> list[ApiKey]:
+    """Keys ``viewer`` may see, newest first."""
     query = select(ApiKey).order_by(col(ApiKey.created_at).desc(), col(ApiKey.id))
     if not include_revoked:
         query = query.where(col(ApiKey.revoked_at).is_(None))
-    return list(session.exec(query))
+    return [key for key in session.exec(query) if _may_see(viewer, key)]
 
 
-def revoke_api_key(session: Session, key_id: str, now: datetime) -> ApiKey:
+def revoke_api_key(session: Session, key_id: str, now: datetime, *, by: Principal = ROOT) -> ApiKey:
     """Revoke a key (idempotent: revoking again keeps the first revocation time)."""
+    by.require(Action.MANAGE_KEYS)
     canonical = parse_id(key_id)
     key = session.get(ApiKey, canonical) if canonical else None
-    if key is None:
+    if key is None or not _may_see(by, key):
         raise NotFound("no API key with this id")
     if key.revoked_at is None:
         key.revoked_at = now

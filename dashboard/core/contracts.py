@@ -213,9 +213,18 @@ class HeartbeatUpdate(_Input):
 # --- API keys ---------------------------------------------------------------------
 
 
+Role = Literal["admin", "editor", "viewer"]
+
+
 class ApiKeyCreate(_Input):
+    """``role`` (admin, editor, viewer) or the older ``scope`` (read-only = viewer,
+    read-write = admin); neither: a read-only key.  ``service_id`` limits the key to
+    one service: it sees and changes nothing else."""
+
     name: Name
-    scope: Scope = "read-only"
+    scope: Scope | None = None
+    role: Role | None = None
+    service_id: str | None = Field(default=None, json_schema_extra={"format": "uuid"})
 
 
 # --- alert channels ---------------------------------------------------------------

@@ -19,6 +19,10 @@ class NotFound(DomainError):
     """The resource does not exist (or its id is malformed, which we treat the same)."""
 
 
+class Forbidden(DomainError):
+    """Whoever asks may see the thing but not do this to it (core/access.py)."""
+
+
 class Conflict(DomainError):
     """The change clashes with existing data (a duplicate name, a non-empty service)."""
 

@@ -142,12 +142,16 @@ def get_service_overview(session: Session, service_id: str, now: datetime) -> Se
     return ServiceOverview(service, status_counts(session, [service.id], now)[service.id])
 
 
-def list_services(session: Session, now: datetime, *, page: int = 1, limit: int = 50) -> Page[ServiceOverview]:
-    """Services ordered by name, each with its heartbeats' status counts."""
+def list_services(session: Session, now: datetime, *, page: int = 1, limit: int = 50,
+                  only: frozenset[str] | None = None) -> Page[ServiceOverview]:
+    """Services ordered by name (only those in ``only``, when given), each with its heartbeats' status counts."""
     skip = offset(page, limit, MAX_LIMIT)
-    total = session.exec(select(func.count()).select_from(Service)).one()
-    services = list(
-        session.exec(select(Service).order_by(col(Service.name), col(Service.id)).offset(skip).limit(limit))
-    )
+    count_query = select(func.count()).select_from(Service)
+    query = select(Service).order_by(col(Service.name), col(Service.id))
+    if only is not None:
+        count_query = count_query.where(col(Service.id).in_(sorted(only)))
+        query = query.where(col(Service.id).in_(sorted(only)))
+    total = session.exec(count_query).one()
+    services = list(session.exec(query.offset(skip).limit(limit)))
     counts = status_counts(session, [s.id for s in services], now)
     return Page([ServiceOverview(s, counts[s.id]) for s in services], page, limit, total)

@@ -30,11 +30,11 @@ def test_create_returns_the_token_once_and_stores_its_hash(engine: Engine, now: 
 
 def test_create_validates_name_and_scope(engine: Engine, now: datetime) -> None:
     with session_scope(engine, write=True) as session:
-        with pytest.raises(Invalid) as bad_scope:
-            apikeys.create_api_key(session, "x", "admin", now)
+        with pytest.raises(Invalid) as bad_role:
+            apikeys.create_api_key(session, "x", "superuser", now)
         with pytest.raises(Invalid) as bad_name:
             apikeys.create_api_key(session, "  ", "read-only", now)
-    assert (bad_scope.value.field, bad_name.value.field) == ("scope", "name")
+    assert (bad_role.value.field, bad_name.value.field) == ("role", "name")
 
 
 def test_verify_finds_active_keys_only_and_records_use_once_a_minute(engine: Engine, now: datetime) -> None:

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 
 from tests.e2e.helpers import ensure_admin, log_in
 from tests.factories import make_token
-from tests.live_server import LiveServer, seed_heartbeat
+from tests.live_server import LiveServer, public_id_of, seed_heartbeat
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def test_the_dashboard_works_under_its_content_security_policy(page: Any, live_a
     page.add_init_script(WATCH_VIOLATIONS)
 
     log_in(page, base)
-    response = page.goto(f"{base}/heartbeats/{heartbeat_id}")
+    response = page.goto(f"{base}/heartbeats/{public_id_of(live_app.database_url, heartbeat_id)}")
     policy = response.headers["content-security-policy"]
     assert "script-src 'self' 'unsafe-eval' 'sha256-" in policy and "frame-ancestors 'none'" in policy
     # A reload revalidates the cached page (304): it must keep working too.

@@ -275,6 +275,7 @@ class LinkView:
     heartbeat_name: str | None
     heartbeat_ping_id: str | None = None
     heartbeat_public_id: str | None = None
+    heartbeat_service_id: str | None = None
 
 
 def _target(session: Session, service_id: str | None, heartbeat_id: str | None) -> tuple[str | None, str | None]:
@@ -337,7 +338,7 @@ def links_of(session: Session, channel_ids: Sequence[str]) -> dict[str, list[Lin
         return found
     query = text(
         "SELECT l.channel_id, l.service_id, s.name AS service_name, l.heartbeat_id, h.name AS heartbeat_name, "
-        "h.ping_id AS heartbeat_ping_id, h.public_id AS heartbeat_public_id "
+        "h.ping_id AS heartbeat_ping_id, h.public_id AS heartbeat_public_id, h.service_id AS heartbeat_service_id "
         "FROM channel_link l LEFT JOIN service s ON s.id = l.service_id "
         "LEFT JOIN heartbeat h ON h.id = l.heartbeat_id WHERE l.channel_id IN :ids "
         "ORDER BY s.name, h.name, l.id"
@@ -345,7 +346,7 @@ def links_of(session: Session, channel_ids: Sequence[str]) -> dict[str, list[Lin
     for row in session.connection().execute(query, {"ids": list(channel_ids)}):
         found[row.channel_id].append(
             LinkView(row.channel_id, row.service_id, row.service_name, row.heartbeat_id, row.heartbeat_name,
-                     row.heartbeat_ping_id, row.heartbeat_public_id)
+                     row.heartbeat_ping_id, row.heartbeat_public_id, row.heartbeat_service_id)
         )
     return found
 

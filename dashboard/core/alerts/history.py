@@ -6,8 +6,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import BindParameter, bindparam, text
 from sqlmodel import Session
 
 from dashboard.core.errors import Invalid, NotFound
@@ -98,8 +99,10 @@ def list_deliveries(
     channel_id: str | None = None,
     page: int = 1,
     limit: int = 50,
+    services: frozenset[str] | None = None,
 ) -> Page[DeliveryView]:
-    """Newest first, optionally only one status, heartbeat or channel."""
+    """Newest first, optionally only one status, heartbeat or channel; with ``services``,
+    only deliveries about heartbeats of those services (no test sends)."""
     skip = offset(page, limit, MAX_LIMIT)
     where: list[str] = []
     params: dict[str, object] = {}
@@ -113,11 +116,17 @@ def list_deliveries(
             # A malformed id matches nothing, like an unknown one.
             where.append(f"d.{name} = :{name}")
             params[name] = parse_id(raw) or ""
+    if services is not None:
+        where.append("d.heartbeat_id IN (SELECT id FROM heartbeat WHERE service_id IN :services)")
+        params["services"] = sorted(services) or [""]
     condition = f" WHERE {' AND '.join(where)}" if where else ""
     conn = session.connection()
-    total = int(conn.execute(text(f"SELECT COUNT(*) FROM delivery d{condition}"), params).scalar_one())
+    expanding: list[BindParameter[Any]] = [bindparam("services", expanding=True)] if services is not None else []
+    total = int(conn.execute(text(f"SELECT COUNT(*) FROM delivery d{condition}").bindparams(*expanding),
+                             params).scalar_one())
     rows = conn.execute(
-        text(f"{_COLUMNS}{condition} ORDER BY d.created_at DESC, d.id DESC LIMIT :limit OFFSET :skip"),
+        text(f"{_COLUMNS}{condition} ORDER BY d.created_at DESC, d.id DESC LIMIT :limit OFFSET :skip")
+        .bindparams(*expanding),
         {**params, "limit": limit, "skip": skip},
     ).all()
     return Page(items=_views(session, rows), page=page, limit=limit, total=total)
