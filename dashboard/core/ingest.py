@@ -23,7 +23,7 @@ from dashboard.core.counters import add_counters
 from dashboard.core.days_off import parse_skip_dates
 from dashboard.core.recording import RollupAccumulator, insert_flips
 from dashboard.core.schedule import STATUS_NEW, ScheduleState, apply_ping, runs_from_json, runs_to_json
-from dashboard.core.sql import driver_sql, executemany
+from dashboard.core.sql import driver_sql, write_rows
 from dashboard.models import new_public_id
 from dashboard.timeutil import to_micros
 
@@ -72,13 +72,23 @@ _SELECT_COLUMNS = (
     "SELECT ping_id, id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at, "
     "schedule, timezone, max_runtime, holidays, skip_dates, runs, run_timeout_at FROM heartbeat WHERE "
 )
-_INSERT_EVENT = (
-    "INSERT INTO event (heartbeat_id, result, message, message_truncated, received_at, "
-    "method, source_ip, user_agent, duration_ms, exit_code, rid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_EVENT_COLUMNS = ("heartbeat_id, result, message, message_truncated, received_at, method, source_ip, user_agent, "
+                  "duration_ms, exit_code, rid")
+_INSERT_EVENT = f"INSERT INTO event ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_EVENT_PG = (
+    f"INSERT INTO event ({_EVENT_COLUMNS}) SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[], "
+    "%s::boolean[], %s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[], %s::bigint[], %s::smallint[], "
+    "%s::varchar[])"
 )
 _UPDATE_HEARTBEAT = (
     "UPDATE heartbeat SET status = ?, last_ping_at = ?, next_due_at = ?, miss_at = ?, "
     "runs = ?, run_timeout_at = ? WHERE id = ?"
+)
+_UPDATE_HEARTBEAT_PG = (
+    "UPDATE heartbeat AS h SET status = v.status, last_ping_at = v.last_ping_at, next_due_at = v.next_due_at, "
+    "miss_at = v.miss_at, runs = v.runs, run_timeout_at = v.run_timeout_at "
+    "FROM unnest(%s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], %s::varchar[]) "
+    "AS v(status, last_ping_at, next_due_at, miss_at, runs, run_timeout_at, id) WHERE h.id = v.id"
 )
 _SLUG_MATCHES = (
     "SELECT h.ping_id, h.slug FROM heartbeat h JOIN service s ON s.id = h.service_id "
@@ -205,8 +215,8 @@ def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: dat
         first_ping_of.add(target)
         outcomes.append(PingOutcome("ok", status=state.effective_status(received_micros), created=was_created))
 
-    executemany(conn, _INSERT_EVENT, events)
-    executemany(conn, _UPDATE_HEARTBEAT, [
+    write_rows(conn, _INSERT_EVENT, _INSERT_EVENT_PG, events)
+    write_rows(conn, _UPDATE_HEARTBEAT, _UPDATE_HEARTBEAT_PG, [
         (s.status, s.last_ping_at, s.next_due_at, s.miss_at, runs_to_json(s.runs), s.run_timeout_at, s.id)
         for s in states.values() if s.dirty
     ])

@@ -11,17 +11,24 @@ from collections.abc import Sequence
 
 from sqlalchemy.engine import Connection
 
-from dashboard.core.sql import executemany
+from dashboard.core.sql import executemany, write_rows
 from dashboard.timeutil import HOUR
 
 # Every result that is counted per hour, in the order of the rollup columns.
 ROLLUP_RESULTS = ("tick", "run", "complete", "fail", "miss", "timeout", "log", "skip")
 _COUNT_COLUMNS = [f"{result}_count" for result in ROLLUP_RESULTS] + ["duration_total_ms", "duration_count"]
+_ON_CONFLICT = "ON CONFLICT (heartbeat_id, hour_start) DO UPDATE SET " + ", ".join(
+    f"{column} = event_rollup.{column} + excluded.{column}" for column in _COUNT_COLUMNS)
 UPSERT_ROLLUP = (
     f"INSERT INTO event_rollup (heartbeat_id, hour_start, {', '.join(_COUNT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * (len(_COUNT_COLUMNS) + 2))}) "
-    "ON CONFLICT (heartbeat_id, hour_start) DO UPDATE SET "
-    + ", ".join(f"{column} = event_rollup.{column} + excluded.{column}" for column in _COUNT_COLUMNS)
+    f"VALUES ({', '.join('?' * (len(_COUNT_COLUMNS) + 2))}) {_ON_CONFLICT}"
+)
+# One statement per batch on PostgreSQL (see core/sql.write_rows); a batch never
+# holds the same (heartbeat, hour) twice, which ON CONFLICT would refuse.
+_UPSERT_ROLLUP_PG = (
+    f"INSERT INTO event_rollup (heartbeat_id, hour_start, {', '.join(_COUNT_COLUMNS)}) "
+    f"SELECT * FROM unnest(%s::varchar[], %s::bigint[], {', '.join(['%s::bigint[]'] * len(_COUNT_COLUMNS))}) "
+    f"{_ON_CONFLICT}"
 )
 _INSERT_FLIP = (
     "INSERT INTO flip (heartbeat_id, old_status, new_status, reason, created_at) VALUES (?, ?, ?, ?, ?)"
@@ -53,4 +60,6 @@ class RollupAccumulator:
             counts[_DURATION_COUNT] += 1
 
     def write(self, conn: Connection) -> None:
-        executemany(conn, UPSERT_ROLLUP, [(hb_id, hour, *counts) for (hb_id, hour), counts in self._counts.items()])
+        # Sorted: writers take the rows' locks in one order, so PostgreSQL never deadlocks.
+        rows = [(hb_id, hour, *counts) for (hb_id, hour), counts in sorted(self._counts.items())]
+        write_rows(conn, UPSERT_ROLLUP, _UPSERT_ROLLUP_PG, rows)
