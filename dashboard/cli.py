@@ -6,9 +6,11 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 
+from dashboard.config import get_settings
 from dashboard.db import session_scope
-from dashboard.migrate import upgrade_database
+from dashboard.migrate import alembic_config, upgrade_database
 from dashboard.timeutil import utcnow
 
 
@@ -66,6 +68,50 @@ def _migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def _known_revisions() -> list[str]:
+    from alembic.script import ScriptDirectory
+
+    return [revision.revision for revision in ScriptDirectory.from_config(alembic_config()).walk_revisions()]
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from dashboard.core import backup
+
+    url = get_settings().database_url
+    try:
+        if backup.is_sqlite_url(url):
+            summary = backup.backup_sqlite(backup.sqlite_path(url), Path(args.file), overwrite=args.overwrite)
+        else:
+            summary = backup.backup_postgres(url, Path(args.file), overwrite=args.overwrite)
+    except backup.BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up to {summary.describe()}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from dashboard.core import backup
+
+    url = get_settings().database_url
+    known = _known_revisions()
+    try:
+        if backup.is_sqlite_url(url):
+            result = backup.restore_sqlite(Path(args.file), backup.sqlite_path(url), known_revisions=known,
+                                           force=args.force)
+        else:
+            result = backup.restore_postgres(url, Path(args.file), known_revisions=known, force=args.force)
+    except backup.BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {result.restored.describe()}")
+    if result.previous_copy is not None:
+        print(f"the database it replaced is kept at {result.previous_copy}")
+    upgrade_database()
+    print("database is up to date")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="Lubdub administration")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(handler=_migrate)
+
+    backup = commands.add_parser(
+        "backup", help="copy the database to FILE while Lubdub runs (SQLite: online backup; PostgreSQL: pg_dump)")
+    backup.add_argument("file", help="the backup file to write")
+    backup.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    backup.set_defaults(handler=_backup)
+
+    restore = commands.add_parser(
+        "restore", help="replace the database with a backup made by `backup` (stop Lubdub first)")
+    restore.add_argument("file", help="the backup file to restore")
+    restore.add_argument("--force", action="store_true",
+                         help="restore even though another process seems to use the database")
+    restore.set_defaults(handler=_restore)
     return parser
 
 

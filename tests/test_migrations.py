@@ -34,6 +34,7 @@ from alembic import command
 from dashboard import db
 from dashboard.migrate import alembic_config
 from tests.conftest import POSTGRES_URL
+from tests.dbsnapshot import table_rows
 
 DAY_MICROS = 86_400_000_000
 BASE_MICROS = 1_793_000_000_000_000  # 2026-10-26
@@ -256,21 +257,6 @@ def _fill(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     return stored
 
 
-def _snapshot(engine: Engine) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
-    """Every row of every table, by primary key."""
-    metadata = sa.MetaData()
-    metadata.reflect(engine)
-    tables: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
-    with engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            if table.name == "alembic_version":
-                continue
-            keys = [column.name for column in table.primary_key.columns] or [c.name for c in table.columns]
-            rows = [dict(r._mapping) for r in conn.execute(sa.select(table))]
-            tables[table.name] = {tuple(row[k] for k in keys): row for row in rows}
-    return tables
-
-
 # --- the test -------------------------------------------------------------------------
 
 
@@ -282,12 +268,12 @@ def test_upgrading_to_head_keeps_every_row_and_value(revision: str, upgrade_url:
     try:
         filled = _fill(engine)
         assert filled and all(len(rows) >= ROWS_PER_TABLE for rows in filled.values()), filled.keys()
-        before = _snapshot(engine)
+        before = table_rows(engine)
         engine.dispose()
         db.dispose_engines()
 
         _upgrade_step_by_step(upgrade_url, REVISIONS[position + 1:])
-        after = _snapshot(engine)
+        after = table_rows(engine)
     finally:
         engine.dispose()
 
