@@ -76,7 +76,7 @@ def start_live_server(workdir: Path, database_url: str | None = None, **extra_en
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
             [str(PROJECT_ROOT / ".venv/bin/reflex"), "run", "--env", "prod", "--single-port",
-             "--frontend-port", str(port), "--backend-port", str(port)],
+             "--frontend-port", str(port), "--backend-port", str(port), "--backend-host", "127.0.0.1"],
             cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
     server = LiveServer(f"http://127.0.0.1:{port}", port, database_url, process, log_path)
