@@ -19,6 +19,7 @@ from dashboard.state import (
     SERVICE_ROUTE,
     SETTINGS_ROUTE,
     SETUP_ROUTE,
+    dashboard_exception_handler,
 )
 
 app = LubdubApp(
@@ -26,6 +27,8 @@ app = LubdubApp(
     theme=styles.THEME,
     style=styles.BASE_STYLE,
     head_components=[rx.el.link(rel="icon", href="data:,")],
+    # Outages (database, Redis) as a plain message instead of "An error occurred".
+    backend_exception_handler=dashboard_exception_handler,
 )
 # Dynamic routes first (Reflex matches pages in the order they are added).
 app.add_page(heartbeat_page, route=HEARTBEAT_ROUTE, title="Heartbeat · Lubdub", on_load=HeartbeatState.load)

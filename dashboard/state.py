@@ -13,7 +13,13 @@ What else a page state gets from here:
   the one polling policy (``_poll``);
 - ``Confirmations``: the one "are you sure?" dialog pattern;
 - field errors: a page state keeps ``errors: dict[str, str]`` (field → message)
-  and its view shows them with ``components.layout.field_error``.
+  and its view shows them with ``components.layout.field_error``;
+- outages: a handler that cannot reach the database (``@authed``, or
+  ``@survives_database_outage`` on a page for logged-out visitors) sets
+  ``database_unavailable`` instead of failing, and the page shell shows a
+  banner until a later event reaches the database again; what fails before any
+  handler runs (Redis, which holds these states with several workers) is
+  answered by ``dashboard_exception_handler``.
 
 Database work runs in a thread (``in_thread``): the check-in endpoint shares
 this process's event loop, and an argon2 hash or a query must not stall it.
@@ -25,16 +31,24 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, TypeVar, cast
 
 import reflex as rx
+from reflex.app import default_backend_exception_handler
+from reflex.event import EventSpec
+from reflex_components_sonner.toast import ToastAction
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from dashboard.core import users
 from dashboard.db import session_scope
 from dashboard.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Handler = TypeVar("Handler", bound=Callable[..., Any])
@@ -97,6 +111,105 @@ def end_session(token: str) -> None:
         users.end_session(session, token)
 
 
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached or written (down, restarting,
+    disk full, locked for too long) rather than a bug: worth a banner, not a traceback."""
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def _is_redis_error(error: BaseException) -> bool:
+    from redis.exceptions import RedisError
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, RedisError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+REDIS_UNAVAILABLE_TITLE = "The dashboard cannot reach Redis"
+REDIS_UNAVAILABLE_TEXT = ("Redis keeps the state of open pages, so pages cannot load or change anything until it is "
+                          "back. Check-ins, misses and alerts carry on. Reload the page once Redis is back.")
+DATABASE_UNAVAILABLE_TITLE = "The database is unavailable"
+DATABASE_UNAVAILABLE_TEXT = ("Lubdub cannot reach its database, so this page cannot load or change anything; it "
+                             "retries by itself. Check-ins are refused with 503 meanwhile, so jobs that retry are "
+                             "recorded once it is back.")
+
+
+def dashboard_exception_handler(exception: Exception) -> EventSpec:
+    """The app's ``backend_exception_handler``: what reaches Reflex instead of a page state.
+
+    With several workers the page states live in Redis: when it is down no handler
+    runs at all, so this is the only place to say so.  A plain message for an outage
+    (logged in one line, not as a traceback on every poll); Reflex's own handling
+    for anything else.
+    """
+    if _is_redis_error(exception):
+        log.warning("dashboard event failed: Redis is unavailable: %s", exception)
+        return rx.toast.error(REDIS_UNAVAILABLE_TITLE, description=REDIS_UNAVAILABLE_TEXT, id="redis-unavailable",
+                              duration=600_000, position="top-center", close_button=True,
+                              action=ToastAction(label="Reload", on_click=rx.call_script("window.location.reload()")))
+    if is_database_unavailable(exception):
+        log.warning("dashboard event failed: the database is unavailable: %s", str(exception).splitlines()[0])
+        return rx.toast.error(DATABASE_UNAVAILABLE_TITLE, description=DATABASE_UNAVAILABLE_TEXT,
+                              id="database-unavailable-toast", position="top-center")
+    return default_backend_exception_handler(exception)
+
+
+class _DatabaseGuard:
+    """Turns "the database is unavailable" inside a handler into the tab's banner."""
+
+    def __init__(self, state: AuthState) -> None:
+        self._state = state
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: TracebackType | None) -> bool:
+        if error is None:
+            if self._state.database_unavailable:
+                self._state.database_unavailable = False  # it answered again
+            return False
+        if not is_database_unavailable(error):
+            return False
+        if not self._state.database_unavailable:
+            log.warning("dashboard: the database is unavailable: %s", str(error).splitlines()[0])
+            self._state.database_unavailable = True
+        return True  # handled: the handler ends here, the page keeps what it shows
+
+
+def survives_database_outage(handler: Handler) -> Handler:
+    """Run an async event handler so that an unreachable database shows the banner instead of an error.
+
+    Put it under ``@rx.event`` (``@authed`` includes it).  Like ``authed``, it keeps
+    the handler's name, signature and kind.
+    """
+    if inspect.isasyncgenfunction(handler):
+
+        @functools.wraps(handler)
+        async def guarded_steps(self: AuthState, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            with _DatabaseGuard(self):
+                async for step in handler(self, *args, **kwargs):
+                    yield step
+
+        return cast(Handler, guarded_steps)
+    if not inspect.iscoroutinefunction(handler):
+        raise TypeError(f"@survives_database_outage needs an async handler, not {handler.__qualname__}")
+
+    @functools.wraps(handler)
+    async def guarded(self: AuthState, *args: Any, **kwargs: Any) -> Any:
+        with _DatabaseGuard(self):
+            return await handler(self, *args, **kwargs)
+        return None
+
+    return cast(Handler, guarded)
+
+
 def authed(handler: Handler) -> Handler:
     """Run an async event handler only for a logged-in tab; send any other to login (or setup).
 
@@ -105,6 +218,7 @@ def authed(handler: Handler) -> Handler:
     arguments) and its kind: a coroutine stays a coroutine, an async generator
     (a handler that ``yield``s to show progress) stays an async generator.
     Inside, ``self._user_id`` and ``self.user_is_admin`` describe the user.
+    A database outage shows the banner (``survives_database_outage``).
     """
     if inspect.isasyncgenfunction(handler):
 
@@ -116,7 +230,7 @@ def authed(handler: Handler) -> Handler:
             async for step in handler(self, *args, **kwargs):
                 yield step
 
-        return cast(Handler, guarded_steps)
+        return survives_database_outage(cast(Handler, guarded_steps))
     if not inspect.iscoroutinefunction(handler):
         raise TypeError(f"@authed needs an async handler, not {handler.__qualname__}")
 
@@ -126,13 +240,15 @@ def authed(handler: Handler) -> Handler:
             return await self._login_redirect()
         return await handler(self, *args, **kwargs)
 
-    return cast(Handler, guarded)
+    return survives_database_outage(cast(Handler, guarded))
 
 
 class AuthState(rx.State):
     session_token: str = rx.LocalStorage("", name="lubdub_session", sync=True)
     user_email: str = ""
     user_is_admin: bool = False
+    # The last attempt of this tab to reach the database failed (see survives_database_outage).
+    database_unavailable: bool = False
     _user_id: str = ""
     # When each live state (by name) may refresh again; see ``_poll``.
     _next_poll_at: dict[str, float] = {}
@@ -179,6 +295,7 @@ class AuthState(rx.State):
         return None
 
     @rx.event
+    @survives_database_outage
     async def logout(self) -> Any:
         if self.session_token:
             await in_thread(end_session, self.session_token)

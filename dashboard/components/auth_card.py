@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dashboard.components.layout import color_mode_toggle
+from dashboard.components.layout import color_mode_toggle, database_banner
 
 
 def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
@@ -18,6 +18,7 @@ def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Componen
                 align="center",
                 width="100%",
             ),
+            database_banner(),
             rx.card(
                 rx.vstack(
                     rx.heading(title, size="5"),

@@ -7,7 +7,15 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from dashboard.state import HOME_ROUTE, NOTIFICATIONS_ROUTE, SETTINGS_ROUTE, AuthState, Confirmations
+from dashboard.state import (
+    DATABASE_UNAVAILABLE_TEXT,
+    DATABASE_UNAVAILABLE_TITLE,
+    HOME_ROUTE,
+    NOTIFICATIONS_ROUTE,
+    SETTINGS_ROUTE,
+    AuthState,
+    Confirmations,
+)
 from dashboard.styles import page_container
 
 
@@ -90,11 +98,30 @@ def navbar() -> rx.Component:
     )
 
 
+def database_banner() -> rx.Component:
+    """Says so while this tab cannot reach the database (``AuthState.database_unavailable``)."""
+    return rx.cond(
+        AuthState.database_unavailable,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("database-zap")),
+            rx.vstack(
+                rx.text(DATABASE_UNAVAILABLE_TITLE, weight="bold", size="2"),
+                rx.callout.text(DATABASE_UNAVAILABLE_TEXT),
+                spacing="1",
+            ),
+            color_scheme="red",
+            role="alert",
+            id="database-unavailable",
+            width="100%",
+        ),
+    )
+
+
 def page_shell(*children: rx.Component, **props: Any) -> rx.Component:
     """A logged-in page: the nav bar over a centred, width-limited column."""
     return rx.box(
         navbar(),
-        rx.vstack(*children, spacing="5", **{**page_container, **props}),
+        rx.vstack(database_banner(), *children, spacing="5", **{**page_container, **props}),
         min_height="100vh",
         width="100%",
     )

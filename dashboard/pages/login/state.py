@@ -8,7 +8,7 @@ import reflex as rx
 
 from dashboard.core import users
 from dashboard.db import session_scope
-from dashboard.state import HOME_ROUTE, SETUP_ROUTE, AuthState, has_users, in_thread
+from dashboard.state import HOME_ROUTE, SETUP_ROUTE, AuthState, has_users, in_thread, survives_database_outage
 from dashboard.timeutil import utcnow
 
 LOGIN_FAILED = "wrong email or password"
@@ -27,6 +27,7 @@ class LoginState(AuthState):
     errors: dict[str, str] = {}
 
     @rx.event
+    @survives_database_outage
     async def load(self) -> Any:
         if await self._user() is not None:
             return rx.redirect(HOME_ROUTE, replace=True)
@@ -35,6 +36,7 @@ class LoginState(AuthState):
         return None
 
     @rx.event
+    @survives_database_outage
     async def submit(self, form: dict[str, Any]) -> Any:
         self.errors = {}
         email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))

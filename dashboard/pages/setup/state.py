@@ -8,7 +8,7 @@ import reflex as rx
 
 from dashboard.core import users
 from dashboard.db import session_scope
-from dashboard.state import HOME_ROUTE, LOGIN_ROUTE, AuthState, has_users, in_thread
+from dashboard.state import HOME_ROUTE, LOGIN_ROUTE, AuthState, has_users, in_thread, survives_database_outage
 from dashboard.timeutil import utcnow
 
 
@@ -35,12 +35,14 @@ class SetupState(AuthState):
     errors: dict[str, str] = {}
 
     @rx.event
+    @survives_database_outage
     async def load(self) -> Any:
         if await in_thread(has_users):
             return rx.redirect(LOGIN_ROUTE, replace=True)
         return None
 
     @rx.event
+    @survives_database_outage
     async def submit(self, form: dict[str, Any]) -> Any:
         self.errors = {}
         email, password = str(form.get("email", "")), str(form.get("password", ""))
