@@ -119,6 +119,16 @@ def public_id_of(database_url: str, ping_id: str) -> str:
 BY_PING_ID = "(SELECT id FROM heartbeat WHERE ping_id = :id)"
 
 
+def stored_messages(database_url: str) -> set[str]:
+    """The messages of every event in the database (the load client's pings carry unique ones)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT message FROM event"))}
+    finally:
+        engine.dispose()
+
+
 def wait_for(predicate, timeout_s: float) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -24,7 +24,7 @@ from dashboard import db
 from dashboard.cli import main
 from tests.dbsnapshot import table_rows
 from tests.factories import add_events, make_token, ping
-from tests.live_server import seed_heartbeat, start_live_server, wait_for
+from tests.live_server import seed_heartbeat, start_live_server, stored_messages, wait_for
 from tests.load_client import PingLoad
 
 on_postgres = os.environ.get("LUBDUB_TEST_DATABASE") == "postgresql"
@@ -248,13 +248,9 @@ def test_an_online_sqlite_backup_holds_every_check_in_acknowledged_before_it(tmp
             assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             in_copy = {row[0] for row in copy.execute("SELECT message FROM event WHERE result = 'tick'")}
         assert acknowledged_before <= in_copy, f"{len(acknowledged_before - in_copy)} acknowledged pings missing"
-        assert in_copy <= set(load.acknowledged) | _messages(server.database_url)
+        assert in_copy <= set(load.acknowledged) | stored_messages(server.database_url)
 
         assert refused.returncode == 1 and "in use by" in refused.stderr, refused.stderr
     finally:
         server.stop()
 
-
-def _messages(database_url: str) -> set[str]:
-    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
-        return {row[0] for row in conn.execute("SELECT message FROM event")}

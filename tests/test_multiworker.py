@@ -24,7 +24,7 @@ import psutil
 import pytest
 
 from tests.instances import PrivateRedis, private_redis
-from tests.live_server import LiveServer, seed_heartbeat, start_live_server
+from tests.live_server import LiveServer, seed_heartbeat, start_live_server, stored_messages
 from tests.load_client import PingLoad
 
 pytestmark = pytest.mark.server
@@ -75,17 +75,6 @@ def _connections_on_both_workers(app: TwoWorkers, per_worker: int) -> dict[int, 
     return by_worker
 
 
-def _stored(database_url: str) -> set[str]:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            return {row[0] for row in conn.execute(text("SELECT message FROM event"))}
-    finally:
-        engine.dispose()
-
-
 def test_check_ins_through_both_workers_are_all_recorded(two_workers: TwoWorkers) -> None:
     heartbeat_ids = [seed_heartbeat(two_workers.server.database_url, interval=3600) for _ in range(10)]
     by_worker = _connections_on_both_workers(two_workers, per_worker=3)
@@ -101,7 +90,7 @@ def test_check_ins_through_both_workers_are_all_recorded(two_workers: TwoWorkers
                 sent.setdefault(worker, set()).add(message)
             conn.close()
     assert len(sent) == 2 and all(len(messages) >= 150 for messages in sent.values())
-    stored = _stored(two_workers.server.database_url)
+    stored = stored_messages(two_workers.server.database_url)
     for worker, messages in sent.items():
         assert messages <= stored, f"worker {worker}: {len(messages - stored)} acknowledged check-ins missing"
 
@@ -123,7 +112,7 @@ def test_check_ins_are_unaffected_when_redis_dies(two_workers: TwoWorkers) -> No
     assert after[200] >= 100, after
     assert set(load.statuses()) == {200} and load.errors == 0, (load.statuses(), load.unexpected)
     assert health.status_code == 200
-    assert set(load.acknowledged) <= _stored(two_workers.server.database_url)
+    assert set(load.acknowledged) <= stored_messages(two_workers.server.database_url)
     assert two_workers.server.process.poll() is None, "the server died with Redis"
 
 
@@ -155,6 +144,6 @@ def test_a_killed_worker_is_replaced_and_the_other_keeps_serving(tmp_path: Path)
         replacements = psutil.Process(server.process.pid).children(recursive=True)
         assert len(replacements) == 2 and workers[-1].pid not in {p.pid for p in replacements}
         assert load.statuses(since=killed_at + 4.0)[200] > 0
-        assert set(load.acknowledged) <= _stored(server.database_url)
+        assert set(load.acknowledged) <= stored_messages(server.database_url)
     finally:
         server.stop()

@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, text
 
 from tests.factories import make_token
 from tests.instances import private_postgres, skip_or_fail
-from tests.live_server import seed_heartbeat, start_live_server, wait_for
+from tests.live_server import seed_heartbeat, start_live_server, stored_messages, wait_for
 from tests.load_client import PingLoad
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
@@ -38,15 +38,6 @@ OUTAGE_S = 6.0
 DEADLINE_INTERVAL_S = 10
 # Where, inside the outage, the deadlines of the detector's heartbeats fall.
 DEADLINE_OFFSETS_S = (1.0, 2.5, 4.0)
-
-
-def _stored_messages(database_url: str) -> set[str]:
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            return {row[0] for row in conn.execute(text("SELECT message FROM event WHERE result = 'tick'"))}
-    finally:
-        engine.dispose()
 
 
 # --- PostgreSQL stopped under load ----------------------------------------------------------
@@ -144,7 +135,7 @@ def _postgres_outage(cluster, base_url: str, database_url: str, engine) -> Postg
                     for hb in deadline_ids}
     return PostgresOutage(
         load=load, stopped_at=stopped_at, restarting_at=restarting_at, restarted_at=restarted_at,
-        stored=_stored_messages(database_url),
+        stored=stored_messages(database_url),
         health_during=health_during, health_after=health_after, api_during=api_during, api_after=api_after,
         deadlines=deadlines, misses=misses, statuses=statuses, stop_wall_micros=stop_wall,
         restart_wall_micros=restart_wall)
@@ -290,7 +281,7 @@ def _full_disk(base_url: str, database_path: Path) -> FullDisk:
     load.stop()
     return FullDisk(
         load=load, filled_at=filled_at, first_refusal_at=refusal.at if refusal else None, freed_at=freed_at,
-        stored=_stored_messages(database_url), integrity_while_full=integrity_while_full,
+        stored=stored_messages(database_url), integrity_while_full=integrity_while_full,
         integrity_after=_integrity(database_path), statuses_after_freeing=load.statuses(since=freed_at + 1.0))
 
 

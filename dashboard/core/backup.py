@@ -98,8 +98,28 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _partial_path(target: Path) -> Path:
-    return target.with_name(f".{target.name}.partial-{os.getpid()}")
+@contextlib.contextmanager
+def _replacing(target: Path, action: str) -> Iterator[Path]:
+    """A temporary file beside ``target`` to write; once the block succeeds it is made
+    durable and renamed to ``target`` in one step, otherwise removed."""
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        yield partial
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+        _fsync_directory(target.parent)
+    except sqlite3.Error as exc:
+        raise BackupError(f"the {action} failed: {exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    if not target.parent.is_dir():
+        raise BackupError(f"the directory {target.parent} does not exist")
+    if target.exists() and not overwrite:
+        raise BackupError(f"{target} already exists; choose a new name or pass --overwrite")
 
 
 def _integrity(conn: sqlite3.Connection) -> str:
@@ -122,15 +142,11 @@ def backup_sqlite(database: Path, target: Path, *, overwrite: bool = False) -> S
     target = target.resolve()
     if not database.exists():
         raise BackupError(f"there is no database at {database}")
-    if not target.parent.is_dir():
-        raise BackupError(f"the directory {target.parent} does not exist")
     if any(_same_file(target, candidate) for candidate in (database, Path(f"{database}-wal"))) \
             or target == database:
         raise BackupError("the backup file must not be the database itself")
-    if target.exists() and not overwrite:
-        raise BackupError(f"{target} already exists; choose a new name or pass --overwrite")
-    partial = _partial_path(target)
-    try:
+    _check_target(target, overwrite)
+    with _replacing(target, "backup") as partial:
         # mode=rw: never create a database that is not there.
         source = sqlite3.connect(f"file:{database}?mode=rw", uri=True, timeout=30)
         try:
@@ -148,14 +164,6 @@ def backup_sqlite(database: Path, target: Path, *, overwrite: bool = False) -> S
                 copy.close()
         finally:
             source.close()
-        with open(partial, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
-        _fsync_directory(target.parent)
-    except sqlite3.Error as exc:
-        raise BackupError(f"the backup failed: {exc}") from exc
-    finally:
-        partial.unlink(missing_ok=True)
     return summarise_sqlite(target)
 
 
@@ -250,16 +258,13 @@ def restore_sqlite(backup: Path, database: Path, *, known_revisions: list[str], 
         raise BackupError(f"{database} is in use by {'; '.join(users)}. Stop Lubdub first "
                           "(or pass --force if nothing will write to it any more)")
     database.parent.mkdir(parents=True, exist_ok=True)
-    partial = _partial_path(database)
     stamp = (now or utcnow()).strftime("%Y%m%dT%H%M%SZ")
     previous = database.with_name(f"{database.name}.pre-restore-{stamp}") if database.exists() else None
-    try:
+    with _replacing(database, "restore") as partial:
         with contextlib.closing(sqlite3.connect(f"file:{backup}?mode=ro", uri=True)) as source, \
                 contextlib.closing(sqlite3.connect(partial)) as copy:
             source.backup(copy, pages=-1)
             copy.execute("PRAGMA journal_mode=DELETE")
-        with open(partial, "rb") as handle:
-            os.fsync(handle.fileno())
         if previous is not None:
             _copy_ownership(database, partial)
             _fold_wal(database)
@@ -267,12 +272,6 @@ def restore_sqlite(backup: Path, database: Path, *, known_revisions: list[str], 
         # A -wal file left beside the new database would be replayed into it.
         for leftover in (Path(f"{database}-wal"), Path(f"{database}-shm")):
             leftover.unlink(missing_ok=True)
-        os.replace(partial, database)
-        _fsync_directory(database.parent)
-    except sqlite3.Error as exc:
-        raise BackupError(f"the restore failed: {exc}") from exc
-    finally:
-        partial.unlink(missing_ok=True)
     return RestoreResult(summary, previous)
 
 
@@ -328,18 +327,10 @@ def _run(command: list[str], env: dict[str, str]) -> None:
 
 def backup_postgres(database_url: str, target: Path, *, overwrite: bool = False) -> Summary:
     target = target.resolve()
-    if not target.parent.is_dir():
-        raise BackupError(f"the directory {target.parent} does not exist")
-    if target.exists() and not overwrite:
-        raise BackupError(f"{target} already exists; choose a new name or pass --overwrite")
+    _check_target(target, overwrite)
     pg_dump = _tool("pg_dump")
-    partial = _partial_path(target)
-    try:
-        with _libpq(database_url) as (url, env):
-            _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}", url], env)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+    with _replacing(target, "backup") as partial, _libpq(database_url) as (url, env):
+        _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}", url], env)
     return Summary(target, target.stat().st_size, _postgres_revision(database_url), {})
 
 
