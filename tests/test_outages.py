@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, text
 
 from tests.factories import make_token
 from tests.instances import private_postgres, skip_or_fail
-from tests.live_server import seed_heartbeat, start_live_server, stored_messages, wait_for
+from tests.live_server import BY_PING_ID, seed_heartbeat, start_live_server, stored_messages, wait_for
 from tests.load_client import PingLoad
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
@@ -54,7 +54,7 @@ class PostgresOutage:
     health_after: int
     api_during: list[int]
     api_after: int
-    # heartbeat id -> (last_ping_at, interval) as stored before the outage, and its misses after it
+    # check-in id -> its deadline as stored before the outage, and its misses after it
     deadlines: dict[str, int]
     misses: dict[str, list[int]]
     statuses: dict[str, str]
@@ -96,7 +96,7 @@ def _postgres_outage(cluster, base_url: str, database_url: str, engine) -> Postg
         time.sleep(max(0.0, stop_at - DEADLINE_INTERVAL_S + offset - time.monotonic()))
         assert httpx.get(f"{base_url}/ping/{heartbeat_id}", timeout=10).status_code == 200
     with engine.connect() as conn:
-        deadlines = {hb: conn.execute(text("SELECT miss_at FROM heartbeat WHERE id = :id"), {"id": hb}).scalar_one()
+        deadlines = {hb: conn.execute(text("SELECT miss_at FROM heartbeat WHERE ping_id = :id"), {"id": hb}).scalar_one()
                      for hb in deadline_ids}
     time.sleep(max(0.0, stop_at - time.monotonic()))
 
@@ -129,9 +129,9 @@ def _postgres_outage(cluster, base_url: str, database_url: str, engine) -> Postg
     wait_for(caught_up, timeout_s=15)
     with engine.connect() as conn:
         misses = {hb: [r[0] for r in conn.execute(text(
-            "SELECT received_at FROM event WHERE result = 'miss' AND heartbeat_id = :id ORDER BY received_at"),
+            f"SELECT received_at FROM event WHERE result = 'miss' AND heartbeat_id = {BY_PING_ID} ORDER BY received_at"),
             {"id": hb})] for hb in deadline_ids}
-        statuses = {hb: conn.execute(text("SELECT status FROM heartbeat WHERE id = :id"), {"id": hb}).scalar_one()
+        statuses = {hb: conn.execute(text("SELECT status FROM heartbeat WHERE ping_id = :id"), {"id": hb}).scalar_one()
                     for hb in deadline_ids}
     return PostgresOutage(
         load=load, stopped_at=stopped_at, restarting_at=restarting_at, restarted_at=restarted_at,

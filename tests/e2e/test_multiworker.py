@@ -103,24 +103,24 @@ def _expect_choices(page: Any, range_label: str, bucket: str, snippet_tab: str) 
 
 
 def _seed(server: LiveServer) -> str:
-    """An admin and a heartbeat with a check-in; returns the heartbeat's id."""
+    """An admin and a heartbeat with a check-in; returns the heartbeat's public id (its page's)."""
     engine = build_engine(server.database_url)
     try:
         ensure_admin(engine)
         heartbeat = make_heartbeat(engine, make_service(engine, "backups").id, "nightly", interval=3600)
         ping(engine, heartbeat.id, message="done")
-        return heartbeat.id
+        return heartbeat.public_id
     finally:
         engine.dispose()
 
 
 def test_a_dashboard_session_survives_landing_on_the_other_worker(page: Any, two_workers: Deployment) -> None:
     server = two_workers.server
-    heartbeat_id = _seed(server)
+    public_id = _seed(server)
     client = redis.Redis.from_url(two_workers.redis.url)
     try:
         log_in(page, server.url)
-        page.goto(f"{server.url}/heartbeats/{heartbeat_id}")
+        page.goto(f"{server.url}/heartbeats/{public_id}")
         expect(page.locator("#heartbeat-name")).to_have_text("nightly")
         token = page.evaluate("() => window.sessionStorage.getItem('token')")
         first = _wait_for_new_socket(client, token, None)
@@ -141,7 +141,7 @@ def test_a_dashboard_session_survives_landing_on_the_other_worker(page: Any, two
         assert back[0] == first[0]
         _expect_choices(page, "Last 7 days", "3h", "node")
         # Still logged in on both: the page never went to /login.
-        assert page.url == f"{server.url}/heartbeats/{heartbeat_id}"
+        assert page.url == f"{server.url}/heartbeats/{public_id}"
     finally:
         client.close()
 
@@ -172,15 +172,15 @@ def test_the_dashboard_says_when_redis_is_unavailable(page: Any, two_workers: De
     page.reload()
     expect(page.get_by_text("The dashboard cannot reach Redis")).to_be_visible(timeout=15_000)
     expect(page.get_by_text("Check-ins, misses and alerts carry on")).to_be_visible()
-    heartbeat_id = _seed_heartbeat_only(server)
-    assert httpx.get(f"{server.url}/ping/{heartbeat_id}", timeout=10).status_code == 200
+    ping_id = _seed_heartbeat_only(server)
+    assert httpx.get(f"{server.url}/ping/{ping_id}", timeout=10).status_code == 200
 
 
 def _seed_heartbeat_only(server: LiveServer) -> str:
     engine = build_engine(server.database_url)
     try:
         heartbeat = make_heartbeat(engine, make_service(engine, "redis-down").id, "hourly", interval=3600)
-        return heartbeat.id
+        return heartbeat.ping_id
     finally:
         engine.dispose()
 

@@ -69,7 +69,7 @@ def test_a_page_opened_while_the_database_is_down_says_so(
         root, state: State, logged_in: AuthState, engine, database_down) -> None:  # type: ignore[no-untyped-def]
     heartbeat = make_heartbeat(engine, make_service(engine).id, "nightly", interval=3600)
     ping(engine, heartbeat.id)
-    visit(root, f"/heartbeats/{heartbeat.id}")
+    visit(root, f"/heartbeats/{heartbeat.public_id}")
     database_down(True)
     page = state(HeartbeatState)
     assert call(page.load()) == []
