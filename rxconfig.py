@@ -4,6 +4,9 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from dashboard.config import DEFAULT_HOST
+from dashboard.granian_workers import respawn_failed_workers
+
+respawn_failed_workers()
 
 config = rx.Config(
     app_name="dashboard",

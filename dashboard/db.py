@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
 from dashboard.config import get_settings
@@ -159,3 +160,9 @@ def session_scope(engine: Engine | None = None, *, write: bool = False) -> Itera
             raise
 
 
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached or written (down, restarting,
+    disk full, locked for too long) rather than a bug: worth a 503 or a banner, not a traceback."""
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)

@@ -42,10 +42,9 @@ import reflex as rx
 from reflex.app import default_backend_exception_handler
 from reflex.event import EventSpec
 from reflex_components_sonner.toast import ToastAction
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from dashboard.core import users
-from dashboard.db import session_scope
+from dashboard.db import is_database_unavailable, session_scope
 from dashboard.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -109,14 +108,6 @@ def has_users() -> bool:
 def end_session(token: str) -> None:
     with session_scope(write=True) as session:
         users.end_session(session, token)
-
-
-def is_database_unavailable(error: BaseException) -> bool:
-    """Whether ``error`` means the database cannot be reached or written (down, restarting,
-    disk full, locked for too long) rather than a bug: worth a banner, not a traceback."""
-    if isinstance(error, (OperationalError, InterfaceError)):
-        return True
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 def _is_redis_error(error: BaseException) -> bool:

@@ -3,7 +3,7 @@
 - Check-ins reach both workers and every one answered 200 is stored.
 - Redis dies (SIGKILL): check-ins never touch Redis, so they go on unaffected.
 - A worker dies (SIGKILL): the other keeps serving and a new one takes its place
-  (expected to fail today: granian stops the whole server; see the xfail reason).
+  (granian respawns it: dashboard/granian_workers.py).
 
 The dashboard session across workers is in tests/e2e/test_multiworker.py (it needs
 chromium). The Redis test kills this module's Redis, so it runs last.
@@ -117,13 +117,6 @@ def test_check_ins_are_unaffected_when_redis_dies(two_workers: TwoWorkers) -> No
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "a dead worker takes the whole server down: Reflex 0.10.1 builds granian's Server without "
-    "respawn_failed_workers (default False), so granian's serve loop exits on the first worker exit "
-    "('Unexpected exit from worker-2', then 'Reflex app stopped'); check-ins are refused until systemd "
-    "restarts everything (~10 s: the prod start rebuilds the frontend). Fix: have granian respawn failed "
-    "workers (respawn_failed_workers=True where Reflex constructs granian.server.Server, e.g. by "
-    "defaulting it before `reflex run` starts the server)"))
 def test_a_killed_worker_is_replaced_and_the_other_keeps_serving(tmp_path: Path) -> None:
     # Two workers without Redis are enough for check-ins, which never use it.
     server = start_live_server(tmp_path, GRANIAN_WORKERS="2")

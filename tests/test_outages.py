@@ -181,10 +181,6 @@ def test_health_reports_the_database_outage(postgres_outage: PostgresOutage) -> 
     assert postgres_outage.health_after == 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the management API answers 500 while the database is down: dashboard/api/errors.py maps every "
-    "unexpected exception to 500; sqlalchemy.exc.OperationalError (and DBAPIError with "
-    "connection_invalidated) should answer 503 'unavailable' with Retry-After"))
 def test_the_api_answers_503_not_500_while_the_database_is_down(postgres_outage: PostgresOutage) -> None:
     assert set(postgres_outage.api_during[1:]) == {503}, postgres_outage.api_during
     assert postgres_outage.api_after == 200

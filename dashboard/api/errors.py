@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from dashboard.api.schemas import ErrorBody
 from dashboard.core.contracts import METHOD_PATTERN, NAME_PATTERN, SLUG_PATTERN, TEXT_PATTERN
 from dashboard.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
+from dashboard.db import is_database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,11 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+    if is_database_unavailable(exc):
+        # Down, restarting, full, locked too long: the client should retry, nothing was changed.
+        log.warning("management API request failed: the database is unavailable (%s)", type(exc).__name__)
+        return error_response(503, "the database is unavailable; nothing was changed, retry shortly",
+                              headers={"Retry-After": "5"})
     log.exception("unhandled error in the management API", exc_info=exc)
     return error_response(500, "internal error")
 

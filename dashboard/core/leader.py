@@ -79,10 +79,15 @@ class Leadership:
         except OSError:
             handle.close()
             return False
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+        try:
+            # Only a note for people (which process leads); a full disk must not
+            # leave the lock held by a file nobody owns.
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+        except OSError:
+            log.warning("could not note the %s leader's pid in its lock file", self._name, exc_info=True)
         self._file = handle
         return True
 
