@@ -40,7 +40,7 @@ def test_a_killed_server_loses_no_acknowledged_ping_and_catches_up(tmp_path: Pat
         now_micros = int(time.time() * 1_000_000)
         first_deadline = now_micros - 3_600_000_000 * 2 - 60_000_000
         with engine.begin() as conn:
-            conn.execute(text("UPDATE heartbeat SET status = 'up', miss_at = :m WHERE id = :id"),
+            conn.execute(text("UPDATE heartbeat SET status = 'up', miss_at = :m WHERE ping_id = :id"),
                          {"m": first_deadline, "id": late_id})
     finally:
         server.stop()
@@ -56,7 +56,7 @@ def test_a_killed_server_loses_no_acknowledged_ping_and_catches_up(tmp_path: Pat
             misses = [r[0] for r in conn.execute(text(
                 f"SELECT received_at FROM event WHERE result = 'miss' AND heartbeat_id = {BY_PING_ID} ORDER BY received_at"),
                 {"id": late_id})]
-            status = conn.execute(text("SELECT status FROM heartbeat WHERE id = :id"), {"id": late_id}).scalar_one()
+            status = conn.execute(text("SELECT status FROM heartbeat WHERE ping_id = :id"), {"id": late_id}).scalar_one()
         # Each back-filled miss carries its own deadline, one interval apart.
         assert misses == [first_deadline + k * 3_600_000_000 for k in range(3)]
         assert status == "down"
