@@ -25,16 +25,21 @@ THREADS = 1
 
 
 def measure(heartbeats: int, *, duration_s: float, connections: int = CONNECTIONS, threads: int = THREADS,
-            warmup_s: float = WARMUP_S, noop: bool = True, cron: bool = False) -> dict[str, Any]:
+            warmup_s: float = WARMUP_S, noop: bool = True, cron: bool = False, postgres: bool = False,
+            new_connections: bool = False) -> dict[str, Any]:
     """Check-ins for ``duration_s``; with ``noop``, the no-op route for half as long just before and after.
+
+    ``postgres`` runs the server on a scratch PostgreSQL database instead of SQLite;
+    ``new_connections`` opens a new connection for every request (check-ins and no-op alike).
 
     Sandwiching the check-in run between the two halves of the no-op run keeps
     their ratio fair when the machine's other load drifts during the run.
     """
     def load(**target: Any) -> wrk.WrkResult:
-        return wrk.run(url, duration_s=target.pop("seconds"), connections=connections, threads=threads, **target)
+        return wrk.run(url, duration_s=target.pop("seconds"), connections=connections, threads=threads,
+                       new_connections=new_connections, **target)
 
-    with live.running_server(heartbeats, cron=cron) as bench:
+    with live.running_server(heartbeats, cron=cron, postgres=postgres) as bench:
         url, database_url = bench.server.url, bench.server.database_url
         load(seconds=warmup_s, path=wrk.NOOP_PATH)
         load(seconds=warmup_s, ids_file=bench.ids_file)
@@ -55,6 +60,8 @@ def measure(heartbeats: int, *, duration_s: float, connections: int = CONNECTION
             noop_runs.append(_noop(load, worker, duration_s / 2))
     return {
         "heartbeats": heartbeats,
+        "database": "postgresql" if postgres else "sqlite",
+        "new_connections": new_connections,
         "connections": connections,
         "threads": threads,
         "duration_s": round(pings.duration_s, 2),

@@ -1,4 +1,5 @@
-"""The real server, started as `make run` starts it, on a seeded SQLite database in a temp dir.
+"""The real server, started as `make run` starts it, on a seeded database: SQLite in a temp dir,
+or a scratch database in the local PostgreSQL cluster (``LUBDUB_BENCH_POSTGRES_URL``).
 
 ``tests.live_server`` runs ``reflex run --env prod --single-port`` on a free port in
 its own process group; this module seeds the database first and finds the
@@ -11,13 +12,19 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from bench import seed, wrk
 from tests.live_server import LiveServer, start_live_server
+
+# The cluster in which a PostgreSQL run creates (and afterwards drops) its own database.
+POSTGRES_URL = os.environ.get("LUBDUB_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @dataclass
@@ -31,22 +38,46 @@ class Bench:
     def database_path(self) -> str:
         return self.server.database_url.removeprefix("sqlite:///")
 
+    @property
+    def on_postgres(self) -> bool:
+        return not self.server.database_url.startswith("sqlite")
+
 
 @contextmanager
-def running_server(heartbeats: int, *, interval: int = 3600, cron: bool = False) -> Iterator[Bench]:
-    """A live server whose database holds ``heartbeats`` up heartbeats (none due for ``interval`` s;
-    with ``cron``, each on a cron schedule of ``seed.CRON_MIX`` in mixed zones)."""
-    workdir = Path(tempfile.mkdtemp(prefix="lubdub-bench-"))
-    url = f"sqlite:///{workdir / 'lubdub.db'}"
+def scratch_postgres() -> Iterator[str]:
+    """The URL of a new, empty database in the ``POSTGRES_URL`` cluster; dropped afterwards."""
+    import psycopg
+
+    admin = make_url(POSTGRES_URL)
+    name = f"lubdub_bench_{uuid.uuid4().hex[:12]}"
+    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
     try:
-        seed.fresh_database(url)
-        ids = seed.seed_heartbeats(url, heartbeats, now=int(time.time() * seed.SECOND), interval=interval, cron=cron)
-        ids_file = wrk.write_ids(ids, workdir)
-        server = start_live_server(workdir, url)
-        try:
-            yield Bench(server, ids, ids_file, workdir)
-        finally:
-            server.stop()
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextmanager
+def running_server(heartbeats: int, *, interval: int = 3600, cron: bool = False,
+                   postgres: bool = False) -> Iterator[Bench]:
+    """A live server whose database holds ``heartbeats`` up heartbeats (none due for ``interval`` s;
+    with ``cron``, each on a cron schedule of ``seed.CRON_MIX`` in mixed zones), on SQLite
+    or, with ``postgres``, on a scratch PostgreSQL database."""
+    workdir = Path(tempfile.mkdtemp(prefix="lubdub-bench-"))
+    try:
+        with scratch_postgres() if postgres else nullcontext(f"sqlite:///{workdir / 'lubdub.db'}") as url:
+            seed.fresh_database(url)
+            ids = seed.seed_heartbeats(url, heartbeats, now=int(time.time() * seed.SECOND), interval=interval,
+                                       cron=cron)
+            ids_file = wrk.write_ids(ids, workdir)
+            server = start_live_server(workdir, url)
+            try:
+                yield Bench(server, ids, ids_file, workdir)
+            finally:
+                server.stop()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -133,17 +164,38 @@ def _open_files(pid: int) -> set[str]:
 
 
 def backend_pid(bench: Bench, timeout_s: float = 10.0) -> int:
-    """The process serving requests: the one that has the SQLite database open."""
-    database = os.path.realpath(bench.database_path)
+    """The process serving requests: the one that has the database open (the SQLite
+    file, or a connection to PostgreSQL's port)."""
+    if bench.on_postgres:
+        port = make_url(bench.server.database_url).port or 5432
+        holds_database = lambda pid: bool(_open_files(pid) & _sockets_to_port(port))  # noqa: E731
+    else:
+        database = os.path.realpath(bench.database_path)
+        holds_database = lambda pid: database in _open_files(pid)  # noqa: E731
     deadline = time.monotonic() + timeout_s
     while True:
-        candidates = [pid for pid in group_pids(bench.server.process.pid) if database in _open_files(pid)]
+        candidates = [pid for pid in group_pids(bench.server.process.pid) if holds_database(pid)]
         if candidates:
             # If the `reflex run` parent had it open too, the worker is its child: the higher pid.
             return max(candidates)
         if time.monotonic() > deadline:
             raise RuntimeError("no server process has the database open")
         time.sleep(0.2)
+
+
+def _sockets_to_port(port: int) -> set[str]:
+    """``socket:[inode]`` of every TCP connection on this machine whose remote end is ``port``."""
+    sockets = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()  # sl local_address rem_address st ... uid timeout inode
+            if int(fields[2].rsplit(":", 1)[1], 16) == port:
+                sockets.add(f"socket:[{fields[9]}]")
+    return sockets
 
 
 def drain(seconds: float = 2.0) -> None:

@@ -97,13 +97,20 @@ def available() -> bool:
 
 
 def run(url: str, *, duration_s: float, connections: int, threads: int = 1, ids_file: Path | None = None,
-        prefix: str = "/ping/", path: str = NOOP_PATH, timeout_s: int = 10) -> WrkResult:
-    """Load ``url`` for ``duration_s``: cycling over ``ids_file`` under ``prefix``, or one fixed ``path``."""
+        prefix: str = "/ping/", path: str = NOOP_PATH, timeout_s: int = 10,
+        new_connections: bool = False) -> WrkResult:
+    """Load ``url`` for ``duration_s``: cycling over ``ids_file`` under ``prefix``, or one fixed ``path``.
+
+    With ``new_connections`` every request says ``Connection: close``: the server
+    closes the connection after answering and wrk opens a new one for the next
+    request, as ``curl`` in a crontab does.
+    """
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_SCRIPT)
     args = [str(ids_file), prefix] if ids_file is not None else [path]
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration_s))}s", f"--timeout={timeout_s}s",
-               "--latency", "-s", script.name, url, "--", *args]
+               "--latency", "-s", script.name, *(["-H", "Connection: close"] if new_connections else []),
+               url, "--", *args]
     usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=duration_s + 60)
