@@ -13,7 +13,8 @@ import uuid
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.sql.expression import true
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -137,6 +138,21 @@ class Heartbeat(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(EpochMicros(), nullable=False))
     # Alert only once this many consecutive fail/miss events happened (1 = on the flip itself).
     alert_threshold: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    # Space-separated, normalised (core/tags.py): filters, badges per tag, Healthchecks' `tags`.
+    tags: str = Field(default="", sa_column=Column(String(500), nullable=False, server_default=""))
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # Paused: True (Lubdub's rule) = check-ins are only recorded until someone resumes it;
+    # False (Healthchecks' default) = a check-in resumes it (core/schedule.py apply_ping).
+    manual_resume: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=true()))
+    # Check-ins ever recorded (every job result, paused ones too): Healthchecks' `n_pings`,
+    # and the sequence number of each ping (the newest is number n_pings).
+    n_pings: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    # The run time of the last complete/fail/tick that ended a run; None when the last one ended none.
+    last_duration_ms: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+    @property
+    def tag_list(self) -> list[str]:
+        return self.tags.split()
 
     @property
     def method_list(self) -> list[str]:
@@ -161,7 +177,8 @@ class Heartbeat(SQLModel, table=True):
             next_due_at=_micros(self.next_due_at), miss_at=_micros(self.miss_at),
             schedule=self.schedule, timezone=self.timezone, max_runtime=self.max_runtime,
             holidays=self.holidays, skip_dates=parse_skip_dates(self.skip_dates),
-            runs=self.open_runs(), run_timeout_at=self.run_timeout_at,
+            runs=self.open_runs(), run_timeout_at=self.run_timeout_at, manual_resume=self.manual_resume,
+            last_duration_ms=self.last_duration_ms,
         )
 
     def store_schedule_state(self, state: ScheduleState) -> None:
@@ -172,6 +189,7 @@ class Heartbeat(SQLModel, table=True):
         self.miss_at = _datetime(state.miss_at)
         self.runs = runs_to_json(state.runs)
         self.run_timeout_at = state.run_timeout_at
+        self.last_duration_ms = state.last_duration_ms
 
 
 class Event(SQLModel, table=True):

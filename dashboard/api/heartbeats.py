@@ -15,8 +15,8 @@ from sqlmodel import Session
 from dashboard.api import refs
 from dashboard.api.auth import EngineDep, PrincipalDep
 from dashboard.api.docs import OPTIONAL_TIMESTAMP, errors, optional
-from dashboard.api.params import timestamp_param
-from dashboard.api.schemas import BulkDeleteResult, EventPublic, HeartbeatPublic, StatisticBucket
+from dashboard.api.params import ListLimit, PageNumber, TagFilter, timestamp_param
+from dashboard.api.schemas import BulkDeleteResult, EventPublic, HeartbeatPage, HeartbeatPublic, StatisticBucket
 from dashboard.core import events, heartbeats, stats
 from dashboard.core.access import Action, Forbidden, Principal
 from dashboard.core.contracts import HeartbeatCreate, HeartbeatUpdate
@@ -61,6 +61,37 @@ def create_heartbeat(body: HeartbeatCreate, engine: EngineDep, who: PrincipalDep
     with session_scope(engine, write=True) as session:
         _require_target_service(who, body.service_id)
         return HeartbeatPublic.from_model(heartbeats.create_heartbeat(session, body, now), now, secrets=who.sees_secrets)
+
+
+@router.get(
+    "",
+    response_model=HeartbeatPage,
+    summary="List heartbeats across services",
+    description="Every heartbeat the key can see (or those of `service_id`), ordered by name, then id. "
+    "`?tag=prod&tag=db`: only those with all of these tags; `?slug=`: only the one(s) with this slug.",
+    responses=errors(422),
+)
+def list_heartbeats(
+    engine: EngineDep,
+    who: PrincipalDep,
+    page: PageNumber = 1,
+    limit: ListLimit = 50,
+    tag: TagFilter = [],  # noqa: B006
+    slug: Annotated[str | None, Query(max_length=100, description="Only heartbeats with this slug.")] = None,
+    service_id: Annotated[str | None, Query(description="Only this service's heartbeats.")] = None,
+) -> HeartbeatPage:
+    services = who.service_ids
+    if service_id is not None:
+        canonical = parse_id(service_id)
+        if canonical is None or not who.sees_service(canonical):
+            raise Invalid("service_id", "no service with this id")
+        services = frozenset([canonical])
+    now = utcnow()
+    with Session(engine) as session:
+        found = heartbeats.search_heartbeats(session, heartbeats.HeartbeatFilter(services, tuple(tag), slug),
+                                             page=page, limit=limit)
+    items = [HeartbeatPublic.from_model(hb, now, secrets=who.sees_secrets) for hb in found.items]
+    return HeartbeatPage(items=items, page=found.page, limit=found.limit, total=found.total)
 
 
 @router.delete(

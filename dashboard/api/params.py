@@ -14,6 +14,11 @@ from dashboard.timeutil import parse_timestamp
 
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number.")]
 ListLimit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
+MAX_TAG_FILTERS = 20
+TagFilter = Annotated[
+    list[Annotated[str, Query(max_length=100)]],
+    Query(max_length=MAX_TAG_FILTERS, description="Only heartbeats with this tag; repeat for several (all must match)."),
+]
 
 
 def timestamp_param(field: str, raw: str | None) -> datetime | None:

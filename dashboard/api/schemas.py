@@ -101,6 +101,11 @@ class HeartbeatPublic(BaseModel):
     last_ping_at: Timestamp | None
     next_due_at: Timestamp | None = Field(description="When the heartbeat becomes late.")
     runs_in_progress: list[RunInProgress] = Field(description="Runs started (`run`) whose end was not reported yet.")
+    tags: str = Field(description="Space-separated tags, normalised (each once, single spaces).")
+    description: str
+    manual_resume: bool = Field(description="While paused: true = check-ins are only recorded until it is resumed; "
+                                            "false = a check-in resumes it.")
+    n_pings: int = Field(description="Check-ins recorded so far.")
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -132,6 +137,10 @@ class HeartbeatPublic(BaseModel):
                 RunInProgress(rid=run.rid or None, started_at=from_micros(run.started_at), timed_out=run.timed_out)
                 for run in heartbeat.open_runs()
             ],
+            tags=heartbeat.tags,
+            description=heartbeat.description,
+            manual_resume=heartbeat.manual_resume,
+            n_pings=heartbeat.n_pings,
             created_at=heartbeat.created_at,
             updated_at=heartbeat.updated_at,
         )

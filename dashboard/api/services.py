@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from dashboard.api.auth import EngineDep, PrincipalDep
 from dashboard.api.docs import errors
-from dashboard.api.params import ListLimit, PageNumber
+from dashboard.api.params import ListLimit, PageNumber, TagFilter
 from dashboard.api.schemas import HeartbeatPage, HeartbeatPublic, ServicePage, ServicePublic
 from dashboard.core import heartbeats, services
 from dashboard.core.access import Action, Principal
@@ -109,16 +109,17 @@ def delete_service(
     "/{service_id}/heartbeats",
     response_model=HeartbeatPage,
     summary="List a service's heartbeats",
-    description="Ordered by name, then id.",
+    description="Ordered by name, then id. `?tag=prod&tag=db`: only those with all of these tags.",
     responses=errors(404, 422),
 )
 def list_service_heartbeats(
-    service_id: str, engine: EngineDep, who: PrincipalDep, page: PageNumber = 1, limit: ListLimit = 50
+    service_id: str, engine: EngineDep, who: PrincipalDep, page: PageNumber = 1, limit: ListLimit = 50,
+    tag: TagFilter = [],  # noqa: B006
 ) -> HeartbeatPage:
     now = utcnow()
     with Session(engine) as session:
         who.require_service(services.get_service(session, service_id).id)
-        result = heartbeats.list_heartbeats(session, service_id, page=page, limit=limit)
+        result = heartbeats.list_heartbeats(session, service_id, page=page, limit=limit, tags=tag)
     items = [HeartbeatPublic.from_model(hb, now, secrets=who.sees_secrets) for hb in result.items]
     return HeartbeatPage(items=items, page=result.page, limit=result.limit, total=result.total)
 

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from dashboard.core import cron, days_off
+from dashboard.core import cron, days_off, tags
 from dashboard.models import ALLOWED_METHODS, DEFAULT_METHODS
 
 MAX_SECONDS = 31_536_000  # 365 days
@@ -171,6 +171,32 @@ Slug = Annotated[
 ]
 
 
+def _tags(raw: str) -> str:
+    try:
+        return tags.normalise_tags(raw)
+    except tags.TagError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Tags = Annotated[
+    str,
+    StringConstraints(max_length=4 * tags.MAX_LENGTH),
+    AfterValidator(_tags),
+    Field(description="Space-separated words (`prod db`); stored normalised: each once, single spaces."),
+]
+MAX_DESCRIPTION = 10_000
+HeartbeatDescription = Annotated[
+    str,
+    StringConstraints(max_length=MAX_DESCRIPTION, pattern=TEXT_PATTERN),
+    Field(description=f"Free text for the people who look after the job (at most {MAX_DESCRIPTION} characters)."),
+]
+ManualResume = Annotated[
+    bool,
+    Field(description="While paused: true = check-ins are only recorded until someone resumes it; "
+                      "false = a tick, complete, fail or skip check-in resumes it (Healthchecks' default)."),
+]
+
+
 class HeartbeatCreate(_Input):
     """Exactly one of ``interval`` and ``schedule`` (checked in core, naming the field)."""
 
@@ -186,6 +212,9 @@ class HeartbeatCreate(_Input):
     skip_dates: SkipDates | None = None
     methods: Methods = Field(default_factory=lambda: list(DEFAULT_METHODS))
     enabled: bool = True
+    tags: Tags = ""
+    description: HeartbeatDescription = ""
+    manual_resume: ManualResume = True
 
 
 class HeartbeatUpdate(_Input):
@@ -208,6 +237,9 @@ class HeartbeatUpdate(_Input):
     skip_dates: SkipDates | None = None
     methods: Methods = _optional()
     enabled: bool = _optional()
+    tags: Tags = _optional()
+    description: HeartbeatDescription = _optional()
+    manual_resume: ManualResume = _optional()
 
 
 # --- API keys ---------------------------------------------------------------------

@@ -13,12 +13,12 @@ computed from stale data (on SQLite the write transaction already serialises).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, and_, delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -31,6 +31,7 @@ from dashboard.core.paging import Page, offset
 from dashboard.core.purge import queue_purge
 from dashboard.core.schedule import STATUS_NEW
 from dashboard.core.services import get_service
+from dashboard.core.tags import tags_filter
 from dashboard.models import Heartbeat, Service, new_uuid
 from dashboard.timeutil import to_micros
 
@@ -101,14 +102,65 @@ def rotate_ping_id(session: Session, heartbeat_id: str, now: datetime) -> Heartb
     return heartbeat
 
 
-def list_heartbeats(session: Session, service_id: str, *, page: int = 1, limit: int = 50) -> Page[Heartbeat]:
-    """One page of a service's heartbeats, ordered by name then id."""
-    service = get_service(session, service_id)
+@dataclass(frozen=True)
+class HeartbeatFilter:
+    """Which heartbeats a list shows: in these services (None: every one), with all
+    of these tags, with this slug (None: any)."""
+
+    service_ids: frozenset[str] | None = None
+    tags: tuple[str, ...] = ()
+    slug: str | None = None
+
+    def where(self) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.service_ids is not None:
+            conditions.append(col(Heartbeat.service_id).in_(sorted(self.service_ids)))
+        if self.tags:
+            conditions.append(tags_filter(col(Heartbeat.tags), self.tags))
+        if self.slug is not None:
+            conditions.append(col(Heartbeat.slug) == self.slug)
+        return conditions
+
+
+def _page(session: Session, conditions: list[ColumnElement[bool]], page: int, limit: int) -> Page[Heartbeat]:
     skip = offset(page, limit, MAX_LIMIT)
-    in_service = col(Heartbeat.service_id) == service.id
-    total = session.exec(select(func.count()).select_from(Heartbeat).where(in_service)).one()
-    query = select(Heartbeat).where(in_service).order_by(col(Heartbeat.name), col(Heartbeat.id))
+    total = session.exec(select(func.count()).select_from(Heartbeat).where(*conditions)).one()
+    query = select(Heartbeat).where(*conditions).order_by(col(Heartbeat.name), col(Heartbeat.id))
     return Page(list(session.exec(query.offset(skip).limit(limit))), page, limit, total)
+
+
+def list_heartbeats(session: Session, service_id: str, *, page: int = 1, limit: int = 50,
+                    tags: Sequence[str] = ()) -> Page[Heartbeat]:
+    """One page of a service's heartbeats (those with all of ``tags``), ordered by name then id."""
+    service = get_service(session, service_id)
+    return _page(session, HeartbeatFilter(frozenset([service.id]), tuple(tags)).where(), page, limit)
+
+
+def search_heartbeats(session: Session, found: HeartbeatFilter, *, page: int = 1, limit: int = 50) -> Page[Heartbeat]:
+    """One page of the heartbeats ``found`` selects across services, ordered by name then id."""
+    return _page(session, found.where(), page, limit)
+
+
+def iter_heartbeats(session: Session, found: HeartbeatFilter, *, batch: int = 500) -> Iterator[list[Heartbeat]]:
+    """Every heartbeat ``found`` selects, oldest first, ``batch`` at a time.
+
+    Pages by (created_at, id), so memory stays flat however many there are.
+    """
+    conditions = found.where()
+    after: tuple[datetime, str] | None = None
+    while True:
+        query = select(Heartbeat).where(*conditions)
+        if after is not None:
+            created_at, row_id = after
+            query = query.where(or_(col(Heartbeat.created_at) > created_at,
+                                    and_(col(Heartbeat.created_at) == created_at, col(Heartbeat.id) > row_id)))
+        rows = list(session.exec(query.order_by(col(Heartbeat.created_at), col(Heartbeat.id)).limit(batch)))
+        if not rows:
+            return
+        yield rows
+        if len(rows) < batch:
+            return
+        after = (rows[-1].created_at, rows[-1].id)
 
 
 def _existing_service_id(session: Session, service_id: str) -> str:
@@ -182,6 +234,9 @@ def create_heartbeat(session: Session, data: HeartbeatCreate, now: datetime) -> 
         skip_dates=skip_dates,
         methods=",".join(data.methods),
         enabled=data.enabled,
+        tags=data.tags,
+        description=data.description,
+        manual_resume=data.manual_resume,
         status=STATUS_NEW,
         created_at=now,
         updated_at=now,
@@ -234,7 +289,7 @@ def update_heartbeat(session: Session, heartbeat_id: str, data: HeartbeatUpdate,
     timing = ("interval", "schedule", "timezone", "holidays", "skip_dates", "grace", "max_runtime")
     schedule_changed = any(key in changes and changes[key] != getattr(heartbeat, key) for key in timing)
     previous = heartbeat.cadence
-    for key in ("service_id", "name", "slug", *timing):
+    for key in ("service_id", "name", "slug", "tags", "description", "manual_resume", *timing):
         if key in changes:
             setattr(heartbeat, key, changes[key])
     if "methods" in changes:

@@ -70,7 +70,8 @@ NOT_FOUND = PingOutcome("not_found")
 
 _SELECT_COLUMNS = (
     "SELECT ping_id, id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at, "
-    "schedule, timezone, max_runtime, holidays, skip_dates, runs, run_timeout_at FROM heartbeat WHERE "
+    "schedule, timezone, max_runtime, holidays, skip_dates, runs, run_timeout_at, manual_resume, last_duration_ms "
+    "FROM heartbeat WHERE "
 )
 _EVENT_COLUMNS = ("heartbeat_id, result, message, message_truncated, received_at, method, source_ip, user_agent, "
                   "duration_ms, exit_code, rid")
@@ -80,15 +81,20 @@ _INSERT_EVENT_PG = (
     "%s::boolean[], %s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[], %s::bigint[], %s::smallint[], "
     "%s::varchar[])"
 )
+# n_pings is added to, not set: the rows are locked, but an addition stays right
+# even for a writer that read the row before another committed.
 _UPDATE_HEARTBEAT = (
-    "UPDATE heartbeat SET status = ?, last_ping_at = ?, next_due_at = ?, miss_at = ?, "
-    "runs = ?, run_timeout_at = ? WHERE id = ?"
+    "UPDATE heartbeat SET enabled = ?, status = ?, last_ping_at = ?, next_due_at = ?, miss_at = ?, "
+    "runs = ?, run_timeout_at = ?, last_duration_ms = ?, n_pings = n_pings + ? WHERE id = ?"
 )
 _UPDATE_HEARTBEAT_PG = (
-    "UPDATE heartbeat AS h SET status = v.status, last_ping_at = v.last_ping_at, next_due_at = v.next_due_at, "
-    "miss_at = v.miss_at, runs = v.runs, run_timeout_at = v.run_timeout_at "
-    "FROM unnest(%s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], %s::varchar[]) "
-    "AS v(status, last_ping_at, next_due_at, miss_at, runs, run_timeout_at, id) WHERE h.id = v.id"
+    "UPDATE heartbeat AS h SET enabled = v.enabled, status = v.status, last_ping_at = v.last_ping_at, "
+    "next_due_at = v.next_due_at, miss_at = v.miss_at, runs = v.runs, run_timeout_at = v.run_timeout_at, "
+    "last_duration_ms = v.last_duration_ms, n_pings = h.n_pings + v.added "
+    "FROM unnest(%s::boolean[], %s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], "
+    "%s::bigint[], %s::bigint[], %s::varchar[]) "
+    "AS v(enabled, status, last_ping_at, next_due_at, miss_at, runs, run_timeout_at, last_duration_ms, added, id) "
+    "WHERE h.id = v.id"
 )
 _SLUG_MATCHES = (
     "SELECT h.ping_id, h.slug FROM heartbeat h JOIN service s ON s.id = h.service_id "
@@ -112,7 +118,8 @@ def load_states(conn: Connection, ping_ids: Sequence[str]) -> dict[str, Schedule
         placeholders = "ping_id IN (" + ", ".join("?" * len(chunk)) + ")"
         statement = driver_sql(conn, _SELECT_COLUMNS + placeholders + lock)
         for (ping_id, hb_id, interval, grace, methods, enabled, status, last_ping_at, next_due_at, miss_at, schedule,
-             timezone, max_runtime, holidays, skip_dates, runs, run_timeout_at) in conn.exec_driver_sql(statement, chunk):
+             timezone, max_runtime, holidays, skip_dates, runs, run_timeout_at, manual_resume,
+             last_duration_ms) in conn.exec_driver_sql(statement, chunk):
             states[ping_id] = ScheduleState(
                 id=hb_id,
                 interval=interval,
@@ -130,6 +137,8 @@ def load_states(conn: Connection, ping_ids: Sequence[str]) -> dict[str, Schedule
                 skip_dates=parse_skip_dates(skip_dates),
                 runs=runs_from_json(runs),
                 run_timeout_at=run_timeout_at,
+                manual_resume=bool(manual_resume),
+                last_duration_ms=last_duration_ms,
             )
     return states
 
@@ -192,6 +201,7 @@ def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: dat
     flips: list[tuple[str, str, str, str, int]] = []
     rollups = RollupAccumulator()
     first_ping_of: set[str] = set()
+    recorded: Counter[str] = Counter()  # events per heartbeat: its n_pings grows by as many
 
     for ping, target in zip(pings, targets, strict=True):
         if isinstance(target, PingOutcome):
@@ -208,6 +218,7 @@ def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: dat
         events.append((state.id, ping.result, ping.message, ping.message_truncated, received_micros,
                        ping.method, ping.source_ip, ping.user_agent, effect.duration_ms, ping.exit_code, ping.rid))
         rollups.add(state.id, received_micros, ping.result, effect.duration_ms)
+        recorded[target] += 1
         if effect.flip is not None:
             flips.append((state.id, *effect.flip, received_micros))
         # The first check-in of a heartbeat this batch created answers 201.
@@ -217,8 +228,9 @@ def apply_pings(conn: Connection, pings: Sequence[PingRequest], received_at: dat
 
     write_rows(conn, _INSERT_EVENT, _INSERT_EVENT_PG, events)
     write_rows(conn, _UPDATE_HEARTBEAT, _UPDATE_HEARTBEAT_PG, [
-        (s.status, s.last_ping_at, s.next_due_at, s.miss_at, runs_to_json(s.runs), s.run_timeout_at, s.id)
-        for s in states.values() if s.dirty
+        (s.enabled, s.status, s.last_ping_at, s.next_due_at, s.miss_at, runs_to_json(s.runs), s.run_timeout_at,
+         s.last_duration_ms, recorded[ping_id], s.id)
+        for ping_id, s in states.items() if s.dirty or recorded[ping_id]
     ])
     rollups.write(conn)
     insert_flips(conn, flips)

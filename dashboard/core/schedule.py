@@ -191,6 +191,11 @@ class ScheduleState:
     skip_dates: frozenset[date] = frozenset()
     runs: list[OpenRun] = field(default_factory=list)
     run_timeout_at: int | None = None
+    # Paused: True = check-ins are only recorded until someone resumes it (Lubdub's
+    # rule); False = a check-in resumes it (Healthchecks' default).
+    manual_resume: bool = True
+    # The run time the last run-ending check-in recorded (None when it ended no run).
+    last_duration_ms: int | None = None
     # Set by any change the writer must store.
     dirty: bool = False
 
@@ -230,6 +235,12 @@ class PingEffect:
 
 _NO_EFFECT = PingEffect(duration_ms=None, flip=None)
 
+# Check-ins that end a run (a plain check-in is how Healthchecks' clients and
+# runitor report success, with or without the run's id).
+RUN_ENDING_RESULTS = frozenset({"tick", "complete", "fail"})
+# Check-ins that resume a paused heartbeat whose ``manual_resume`` is off.
+RESUMING_RESULTS = frozenset({"tick", "complete", "fail", "skip"})
+
 
 def _expect(state: ScheduleState, due: int | None) -> None:
     """Due at ``due``; the detector acts ``grace`` later (never, when nothing is due)."""
@@ -268,12 +279,21 @@ def apply_ping(state: ScheduleState, result: str, received_at: int, rid: str | N
     check-in that satisfies the current deadline (``Cadence.after_checkin``).
     ``skip`` (the job deliberately did not run) satisfies it too, neither success
     nor failure: the status stays (a new heartbeat becomes up).  ``run`` records
-    a start (paired with its end by ``rid``, else the newest) and moves no
-    deadline; ``log`` is only recorded.  A paused heartbeat only keeps the
-    record: nothing about it changes.
+    a start and moves no deadline; ``tick``, ``complete`` and ``fail`` end the run
+    their ``rid`` names (without one: the newest) and record its duration as
+    ``last_duration_ms``; ``log`` is only recorded.
+
+    A paused heartbeat only keeps the record: nothing about it changes — unless
+    its ``manual_resume`` is off (Healthchecks' default), in which case a
+    ``tick``, ``complete``, ``fail`` or ``skip`` resumes it and then counts as
+    usual (a ``run`` or ``log`` does not: the job has not shown it is back).
     """
-    if not state.enabled or result == "log":
+    if result == "log":
         return _NO_EFFECT
+    if not state.enabled:
+        if state.manual_resume or result not in RESUMING_RESULTS:
+            return _NO_EFFECT
+        state.enabled = True
     state.dirty = True
     state.last_ping_at = received_at
 
@@ -281,7 +301,10 @@ def apply_ping(state: ScheduleState, result: str, received_at: int, rid: str | N
         _start_run(state, rid or "", received_at)
         return _NO_EFFECT
 
-    duration_ms = _finish_run(state, rid, received_at) if result in ("complete", "fail") else None
+    duration_ms = None
+    if result in RUN_ENDING_RESULTS:
+        duration_ms = _finish_run(state, rid, received_at)
+        state.last_duration_ms = duration_ms
     old_status = state.status
     _expect(state, state.cadence.after_checkin(received_at, state.grace))
     if result == "skip":

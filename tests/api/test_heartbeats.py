@@ -52,6 +52,10 @@ def test_create_returns_the_heartbeat_with_its_url(client: TestClient, service_i
         "last_ping_at": None,
         "next_due_at": None,
         "runs_in_progress": [],
+        "tags": "",
+        "description": "",
+        "manual_resume": True,
+        "n_pings": 0,
         "created_at": "2026-11-02T12:00:00.000000Z",
         "updated_at": "2026-11-02T12:00:00.000000Z",
     }

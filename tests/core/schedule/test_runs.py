@@ -109,3 +109,25 @@ def test_skip_keeps_a_down_heartbeat_down_and_makes_a_new_one_up() -> None:
     new = state(status="new")
     apply_ping(new, "skip", T0)
     assert new.status == "up"
+
+
+def test_a_tick_ends_the_run_its_rid_names_as_healthchecks_success_does() -> None:
+    s = state(status="up")
+    apply_ping(s, "run", T0, "a")
+    apply_ping(s, "run", T0 + S, "b")
+    assert apply_ping(s, "tick", T0 + 4 * S, "a").duration_ms == 4000
+    assert [r.rid for r in s.runs] == ["b"] and s.last_duration_ms == 4000
+    assert apply_ping(s, "tick", T0 + 9 * S).duration_ms == 8000  # without a rid: the newest
+    assert s.runs == []
+
+
+def test_last_duration_is_cleared_by_an_end_that_closed_no_run() -> None:
+    s = state(status="up")
+    apply_ping(s, "run", T0, "a")
+    apply_ping(s, "complete", T0 + 2 * S, "a")
+    assert s.last_duration_ms == 2000
+    apply_ping(s, "log", T0 + 3 * S)
+    apply_ping(s, "run", T0 + 4 * S, "b")
+    assert s.last_duration_ms == 2000  # a log or a start leaves it
+    apply_ping(s, "fail", T0 + 5 * S, "zzz")
+    assert s.last_duration_ms is None
