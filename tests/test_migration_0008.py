@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from sqlalchemy import create_engine, text
 
+from alembic import command
 from dashboard.migrate import alembic_config
 
 
