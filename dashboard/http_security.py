@@ -50,7 +50,7 @@ from dashboard.config import Settings
 CORS_OPEN_PREFIXES: tuple[str, ...] = ("/badge/", "/status/")
 CORS_METHODS = "GET, HEAD, POST, PUT, DELETE"
 CORS_OPEN_METHODS = "GET, HEAD"
-CORS_REQUEST_HEADERS = "Authorization, Content-Type"
+CORS_REQUEST_HEADERS = "Authorization, Content-Type, X-Api-Key"  # X-Api-Key: the Healthchecks API
 CORS_MAX_AGE_S = 600
 HSTS_MAX_AGE_S = 365 * 24 * 3600
 

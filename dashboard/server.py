@@ -30,6 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dashboard.api.app import build_api
+from dashboard.api.badges import badge_app
 from dashboard.api.metrics import metrics_endpoint
 from dashboard.api.ping import checkins, is_ping_path, ping_app
 from dashboard.config import DEFAULT_SECRET_KEY, get_settings
@@ -86,6 +87,7 @@ def mount_routes(reflex_app: ASGIApp) -> ASGIApp:
     return Starlette(routes=[
         Route("/metrics", metrics_endpoint),
         api_mount(),
+        Mount("/badge", app=badge_app),
         Mount("", app=reflex_app),
     ])
 

@@ -208,7 +208,7 @@ def test_a_configured_origin_may_call_the_api_without_credentials() -> None:
     assert preflight.status == 204
     assert preflight.headers["access-control-allow-origin"] == "https://ops.example.com"
     assert preflight.headers["access-control-allow-methods"] == "GET, HEAD, POST, PUT, DELETE"
-    assert preflight.headers["access-control-allow-headers"] == "Authorization, Content-Type"
+    assert preflight.headers["access-control-allow-headers"] == "Authorization, Content-Type, X-Api-Key"
     assert "access-control-allow-credentials" not in preflight.headers
     actual = call(app, "GET", "/cors", headers={"origin": "https://ops.example.com"})
     assert actual.headers["access-control-allow-origin"] == "https://ops.example.com"

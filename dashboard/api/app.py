@@ -18,11 +18,14 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dashboard.api import apikeys, channels, heartbeats, schedules, services
-from dashboard.api.auth import PROTECTED_PREFIX, ApiKeyGuard, EngineDep, authenticate
+from dashboard.api.auth import PROTECTED_PREFIX, ApiKeyGuard, EngineDep, authenticate, route_path
 from dashboard.api.docs import errors
 from dashboard.api.errors import error_doc, install_error_handlers
+from dashboard.api.healthchecks.app import HealthchecksApi
+from dashboard.api.healthchecks.paths import is_healthchecks_path
 from dashboard.api.schemas import Health
 from dashboard.db import get_engine
 
@@ -74,6 +77,19 @@ def _docs_page(request: Request) -> HTMLResponse:
     return page
 
 
+class HealthchecksFirst:
+    """ASGI middleware: Healthchecks' API paths (``/v3/…``, ``/v1/checks/…``) go to its app."""
+
+    def __init__(self, app: ASGIApp, healthchecks: ASGIApp) -> None:
+        self.app, self.healthchecks = app, healthchecks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and is_healthchecks_path(route_path(scope)):
+            await self.healthchecks(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def build_api(engine: Engine | None = None) -> FastAPI:
     """The API app, to mount at ``/api``; ``engine`` defaults to the configured database."""
     app = FastAPI(
@@ -85,7 +101,10 @@ def build_api(engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine
-    app.add_middleware(ApiKeyGuard, engine=lambda: engine if engine is not None else get_engine())
+    engine_of_request = (lambda: engine) if engine is not None else get_engine
+    app.add_middleware(ApiKeyGuard, engine=engine_of_request)
+    # Outermost: Healthchecks' paths never meet the Bearer-key guard or FastAPI's routing.
+    app.add_middleware(HealthchecksFirst, healthchecks=HealthchecksApi(engine_of_request))
     install_error_handlers(app)
     app.add_api_route("/docs", _docs_page, methods=["GET"], include_in_schema=False)
     # HEAD is what many uptime checkers send: the same check, the same status, no body.

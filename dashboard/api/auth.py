@@ -30,6 +30,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dashboard.api.errors import ApiError, error_response
+from dashboard.api.healthchecks.paths import is_healthchecks_path
 from dashboard.core.access import VIEWER, Principal
 from dashboard.core.apikeys import find_api_key, key_principal, needs_touch, touch_api_key
 from dashboard.db import get_engine, session_scope
@@ -71,29 +72,38 @@ def _record_use(engine: Engine, key: ApiKey) -> None:
         log.warning("could not record the use of API key %s", key.id, exc_info=True)
 
 
+def key_for_token(engine: Engine, token: str) -> ApiKey | None:
+    """The active key with this token (its use recorded), or None: unknown or revoked."""
+    with Session(engine) as session:
+        key = find_api_key(session, token)
+    if key is not None:
+        _record_use(engine, key)
+    return key
+
+
 def resolve_api_key(engine: Engine, authorization: str | None, method: str) -> ApiKey:
     """The active key ``authorization`` names, allowed to do ``method``; raises ApiError (401/403)."""
     scheme, token = get_authorization_scheme_param(authorization)
     if not (scheme and token) or scheme.lower() != "bearer":
         raise ApiError(401, "missing API key: send 'Authorization: Bearer <token>'", headers=_CHALLENGE)
-    with Session(engine) as session:
-        key = find_api_key(session, token)
+    key = key_for_token(engine, token)
     if key is None:
         raise ApiError(401, "unknown or revoked API key", headers=_CHALLENGE)
     if method not in READ_METHODS and key.role == VIEWER:
         raise ApiError(403, "this API key is read-only")
-    _record_use(engine, key)
     return key
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
     """The path below the API's mount point (``/v1/service`` for ``/api/v1/service``)."""
     path: str = scope["path"]
     return path.removeprefix(scope.get("root_path", ""))
 
 
 def needs_key(route_path: str) -> bool:
-    return route_path == PROTECTED_PREFIX or route_path.startswith(PROTECTED_PREFIX + "/")
+    """Lubdub's /v1 (Healthchecks' /v1/checks… authenticate with its own X-Api-Key: api/healthchecks)."""
+    in_v1 = route_path == PROTECTED_PREFIX or route_path.startswith(PROTECTED_PREFIX + "/")
+    return in_v1 and not is_healthchecks_path(route_path)
 
 
 class ApiKeyGuard:
@@ -104,7 +114,7 @@ class ApiKeyGuard:
         self.engine = engine
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not needs_key(_route_path(scope)):
+        if scope["type"] != "http" or not needs_key(route_path(scope)):
             await self.app(scope, receive, send)
             return
         authorization = Headers(scope=scope).get("authorization")

@@ -8,13 +8,14 @@ event exactly once even when many share a timestamp.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, and_, col, or_, select
 
-from dashboard.core.errors import Invalid
+from dashboard.core.errors import Invalid, NotFound
 from dashboard.core.heartbeats import get_heartbeat
-from dashboard.models import Event
+from dashboard.models import JOB_RESULTS, Event, Flip, Heartbeat
 
 MAX_LIMIT = 1000
 
@@ -82,3 +83,64 @@ def events_before(
     )
     return list(session.exec(query))
 
+
+
+# --- check-ins numbered as Healthchecks numbers pings -------------------------------
+
+MAX_NUMBERED = 1000  # how far back a ping can be found by its number
+
+
+@dataclass(frozen=True)
+class NumberedPing:
+    """A check-in event and its number: the heartbeat's n-th check-in ever (the newest is ``n_pings``)."""
+
+    event: Event
+    n: int
+
+
+def numbered_pings(session: Session, heartbeat_id: str, *, limit: int = 100) -> list[NumberedPing]:
+    """The newest ``limit`` check-ins (detector events left out), newest first, numbered.
+
+    The heartbeat's counter is read in the same statement as the events, so the
+    numbers agree with them even while check-ins arrive.
+    """
+    if not 1 <= limit <= MAX_NUMBERED:
+        raise Invalid("limit", f"must be between 1 and {MAX_NUMBERED}")
+    heartbeat = get_heartbeat(session, heartbeat_id)
+    query = (
+        select(Event, Heartbeat.n_pings)
+        .join(Heartbeat, col(Heartbeat.id) == col(Event.heartbeat_id))
+        .where(col(Event.heartbeat_id) == heartbeat.id, col(Event.result).in_(JOB_RESULTS))
+        .order_by(col(Event.received_at).desc(), col(Event.id).desc())
+        .limit(limit)
+    )
+    return [NumberedPing(event, n_pings - index) for index, (event, n_pings) in enumerate(session.exec(query))]
+
+
+def ping_by_number(session: Session, heartbeat_id: str, n: int) -> Event:
+    """The heartbeat's ``n``-th check-in, among the newest ``MAX_NUMBERED``; NotFound otherwise."""
+    heartbeat = get_heartbeat(session, heartbeat_id)
+    back = heartbeat.n_pings - n
+    if n < 1 or not 0 <= back < MAX_NUMBERED:
+        raise NotFound("no such ping (only the newest 1000 can be read)")
+    for ping in numbered_pings(session, heartbeat.id, limit=min(MAX_NUMBERED, back + 10)):
+        if ping.n == n:
+            return ping.event
+    raise NotFound("no such ping (it may have been pruned)")
+
+
+# --- status changes ----------------------------------------------------------------
+
+MAX_FLIPS = 1000
+
+
+def list_flips(session: Session, heartbeat_id: str, *, since: datetime | None = None,
+               until: datetime | None = None, limit: int = MAX_FLIPS) -> list[Flip]:
+    """The heartbeat's status changes in [since, until), newest first, at most ``limit``."""
+    heartbeat = get_heartbeat(session, heartbeat_id)
+    query = select(Flip).where(col(Flip.heartbeat_id) == heartbeat.id)
+    if since is not None:
+        query = query.where(col(Flip.created_at) >= since)
+    if until is not None:
+        query = query.where(col(Flip.created_at) < until)
+    return list(session.exec(query.order_by(col(Flip.created_at).desc(), col(Flip.id).desc()).limit(limit)))

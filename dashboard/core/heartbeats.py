@@ -141,26 +141,32 @@ def search_heartbeats(session: Session, found: HeartbeatFilter, *, page: int = 1
     return _page(session, found.where(), page, limit)
 
 
-def iter_heartbeats(session: Session, found: HeartbeatFilter, *, batch: int = 500) -> Iterator[list[Heartbeat]]:
-    """Every heartbeat ``found`` selects, oldest first, ``batch`` at a time.
+Cursor = tuple[datetime, str]
 
-    Pages by (created_at, id), so memory stays flat however many there are.
-    """
-    conditions = found.where()
-    after: tuple[datetime, str] | None = None
-    while True:
-        query = select(Heartbeat).where(*conditions)
-        if after is not None:
-            created_at, row_id = after
-            query = query.where(or_(col(Heartbeat.created_at) > created_at,
-                                    and_(col(Heartbeat.created_at) == created_at, col(Heartbeat.id) > row_id)))
-        rows = list(session.exec(query.order_by(col(Heartbeat.created_at), col(Heartbeat.id)).limit(batch)))
-        if not rows:
-            return
+
+def heartbeat_batch(session: Session, found: HeartbeatFilter, after: Cursor | None, batch: int) -> list[Heartbeat]:
+    """Up to ``batch`` heartbeats ``found`` selects, oldest first, strictly after the cursor
+    (``created_at``, ``id``) of the last one seen; pass the last row's to continue."""
+    query = select(Heartbeat).where(*found.where())
+    if after is not None:
+        created_at, row_id = after
+        query = query.where(or_(col(Heartbeat.created_at) > created_at,
+                                and_(col(Heartbeat.created_at) == created_at, col(Heartbeat.id) > row_id)))
+    return list(session.exec(query.order_by(col(Heartbeat.created_at), col(Heartbeat.id)).limit(batch)))
+
+
+def cursor_of(heartbeat: Heartbeat) -> Cursor:
+    return heartbeat.created_at, heartbeat.id
+
+
+def iter_heartbeats(session: Session, found: HeartbeatFilter, *, batch: int = 500) -> Iterator[list[Heartbeat]]:
+    """Every heartbeat ``found`` selects, oldest first, ``batch`` at a time (memory stays flat)."""
+    after: Cursor | None = None
+    while rows := heartbeat_batch(session, found, after, batch):
         yield rows
         if len(rows) < batch:
             return
-        after = (rows[-1].created_at, rows[-1].id)
+        after = cursor_of(rows[-1])
 
 
 def _existing_service_id(session: Session, service_id: str) -> str:

@@ -431,3 +431,51 @@ def attach_targets(session: Session) -> list[AttachTarget]:
     targets += [AttachTarget("heartbeat", public_id, services.get(service_id, "?"), name)
                 for public_id, service_id, name in rows]
     return targets
+
+
+# --- a heartbeat's own channels (Healthchecks' `channels` field) -----------------
+
+
+def resolve_channels(session: Session, refs: Sequence[str]) -> list[Channel]:
+    """The channels ``refs`` name, each by id or by exact name, in the order given (duplicates once).
+
+    Raises ``Invalid("channels", …)`` naming the first reference that matches nothing.
+    """
+    found: dict[str, Channel] = {}
+    for ref in refs:
+        if not ref:
+            raise Invalid("channels", "empty channel identifier")
+        canonical = parse_id(ref)
+        channel = session.get(Channel, canonical) if canonical is not None else None
+        if channel is None:
+            channel = session.exec(select(Channel).where(col(Channel.name) == ref)).first()
+        if channel is None:
+            raise Invalid("channels", f"invalid channel identifier: {ref[:100]}")
+        found.setdefault(channel.id, channel)
+    return list(found.values())
+
+
+def heartbeat_channel_ids(session: Session, heartbeat_ids: Sequence[str]) -> dict[str, list[str]]:
+    """For each heartbeat, the ids of the channels attached to it (not to its service), sorted."""
+    found: dict[str, list[str]] = {heartbeat_id: [] for heartbeat_id in heartbeat_ids}
+    for start in range(0, len(heartbeat_ids), 500):
+        chunk = list(heartbeat_ids[start:start + 500])
+        query = select(ChannelLink.heartbeat_id, ChannelLink.channel_id).where(col(ChannelLink.heartbeat_id).in_(chunk))
+        for heartbeat_id, channel_id in session.exec(query):
+            found[str(heartbeat_id)].append(channel_id)
+    return {heartbeat_id: sorted(ids) for heartbeat_id, ids in found.items()}
+
+
+def set_heartbeat_channels(session: Session, heartbeat_id: str, channel_ids: Sequence[str], now: datetime) -> None:
+    """Attach exactly these channels to the heartbeat itself (its service's links are untouched)."""
+    wanted = set(channel_ids)
+    current = set(heartbeat_channel_ids(session, [heartbeat_id])[heartbeat_id])
+    for channel_id in current - wanted:
+        session.exec(delete(ChannelLink).where(col(ChannelLink.heartbeat_id) == heartbeat_id,
+                                               col(ChannelLink.channel_id) == channel_id))
+    for channel_id in sorted(wanted - current):
+        session.add(ChannelLink(channel_id=channel_id, heartbeat_id=heartbeat_id, created_at=now))
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent change of the same links (PostgreSQL)
+        raise Conflict("the heartbeat's channels changed meanwhile; try again") from exc
