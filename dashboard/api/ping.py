@@ -43,6 +43,9 @@ MAX_BODY_BYTES = 100 * 1024
 MAX_RID_LENGTH = 64
 _RESULT_HELP = "result must be one of: " + ", ".join(JOB_RESULTS)
 _JSON_HEADERS = [(b"content-type", b"application/json")]
+# Healthchecks' header: how much of a body is kept.  runitor (and ``lubdub run``) send the
+# last that many bytes of a job's output, so the end of a long log is what is kept.
+_OK_HEADERS = _JSON_HEADERS + [(b"ping-body-limit", str(MESSAGE_LIMIT).encode())]
 _OK_BODIES = {status: json.dumps({"ok": True, "status": status}).encode() for status in STATUSES}
 # URL suffixes and the result each one means (exit codes are handled apart).
 _SUFFIX_RESULTS = {"start": "run", "fail": "fail", "log": "log"}
@@ -351,7 +354,7 @@ async def ping_app(scope: Scope, receive: Receive, send: Send) -> None:
         headers = _JSON_HEADERS + [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
         await _respond(send, error.status_code, headers, body, scope["method"])
         return
-    await _respond(send, status_code, _JSON_HEADERS, _OK_BODIES[status], scope["method"])
+    await _respond(send, status_code, _OK_HEADERS, _OK_BODIES[status], scope["method"])
 
 
 async def _respond(send: Send, status_code: int, headers: list[tuple[bytes, bytes]], body: bytes, method: str) -> None:

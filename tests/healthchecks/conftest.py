@@ -1,42 +1,48 @@
-"""Clients for the management API, mounted at /api as the real server does."""
+"""Clients for the Healthchecks-compatible API: X-Api-Key keys limited to a service (a project)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from dashboard.api.app import build_api
-from tests.factories import make_token
+from tests.api.conftest import anon, api_app  # noqa: F401  (fixtures)
+from tests.factories import make_service, make_token
 
 
 @pytest.fixture
-def api_app(engine: Engine) -> Starlette:
-    return Starlette(routes=[Mount("/api", app=build_api())])
+def project(engine: Engine) -> str:
+    """A service standing for a Healthchecks project."""
+    return make_service(engine, "project").id
 
 
 @pytest.fixture
-def anon(api_app: Starlette) -> Iterator[TestClient]:
-    """No API key."""
-    with TestClient(api_app) as client:
-        yield client
+def keyed(api_app: Starlette, engine: Engine) -> Iterator[Callable[..., TestClient]]:  # noqa: F811
+    """``keyed(role, service_id=None)``: a client sending that key as X-Api-Key."""
+    clients: list[TestClient] = []
+
+    def make(role: str = "editor", service_id: str | None = None) -> TestClient:
+        token = make_token(engine, role, name=f"{role}-{len(clients)}", service_id=service_id)
+        test_client = TestClient(api_app, headers={"X-Api-Key": token})
+        test_client.__enter__()
+        clients.append(test_client)
+        return test_client
+
+    yield make
+    for test_client in clients:
+        test_client.__exit__(None, None, None)
 
 
 @pytest.fixture
-def client(api_app: Starlette, engine: Engine) -> Iterator[TestClient]:
-    """Authenticated with a read-write key."""
-    headers = {"Authorization": f"Bearer {make_token(engine, 'read-write')}"}
-    with TestClient(api_app, headers=headers) as test_client:
-        yield test_client
+def hc(keyed: Callable[..., TestClient], project: str) -> TestClient:
+    """A read-write key of the project."""
+    return keyed("editor", project)
 
 
 @pytest.fixture
-def reader(api_app: Starlette, engine: Engine) -> Iterator[TestClient]:
-    """Authenticated with a read-only key."""
-    headers = {"Authorization": f"Bearer {make_token(engine, 'read-only', name='reader')}"}
-    with TestClient(api_app, headers=headers) as test_client:
-        yield test_client
+def hc_ro(keyed: Callable[..., TestClient], project: str) -> TestClient:
+    """A read-only key of the project."""
+    return keyed("viewer", project)
