@@ -62,6 +62,19 @@ def _create_api_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_healthchecks(args: argparse.Namespace) -> int:
+    from dashboard.core import hc_import
+
+    try:
+        project = hc_import.fetch_project(args.url, args.api_key)
+    except hc_import.ImportFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    upgrade_database()
+    return hc_import.run_import(project, service_name=args.service or hc_import.default_service_name(args.url),
+                                ping_key=args.ping_key, dry_run=args.dry_run)
+
+
 def _migrate(_: argparse.Namespace) -> int:
     upgrade_database()
     print("database is up to date")
@@ -131,6 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--role", choices=("admin", "editor", "viewer"), help="what the key may do (default: admin)")
     key.add_argument("--service", metavar="SERVICE_ID", help="limit the key to this one service")
     key.set_defaults(handler=_create_api_key)
+
+    hc = commands.add_parser("import-healthchecks", help="copy a Healthchecks project's checks (keeping their ping UUIDs)")
+    hc.add_argument("--url", required=True, help="the Healthchecks server, e.g. https://healthchecks.example.com")
+    hc.add_argument("--api-key", required=True, help="the project's read-write API key")
+    hc.add_argument("--service", metavar="NAME", help="the Lubdub service to import into (default: the server's host)")
+    hc.add_argument("--ping-key", help="the project's ping key, so /ping/<ping_key>/<slug> URLs keep working")
+    hc.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    hc.set_defaults(handler=_import_healthchecks)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(handler=_migrate)
