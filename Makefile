@@ -18,6 +18,8 @@ $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	# The `lubdub` command, from this checkout (its dependencies are pinned above).
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
@@ -40,7 +42,7 @@ test: install-dev lint
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy dashboard
+	$(VENV)/bin/mypy dashboard lubdub
 
 bench: install-dev
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m bench

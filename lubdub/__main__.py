@@ -1,0 +1,3 @@
+from lubdub.cli import main
+
+main()
