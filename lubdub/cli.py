@@ -50,7 +50,7 @@ def checkin_base(url: str, check: str, api_key: str | None, ping_key: str | None
     raise LubdubError(f"{check!r} is not a check-in id: give LUBDUB_PING_KEY (for a slug) or LUBDUB_API_KEY")
 
 
-@app.command(context_settings={"allow_interspersed_args": False})
+@app.command()
 def run(
     check: CheckArgument,
     command: Annotated[list[str], typer.Argument(help="The job and its arguments (after --).", metavar="-- COMMAND...")],
