@@ -11,7 +11,8 @@ changing the host):
 
 Where a parameter comes from, in order: the URL suffix, then the query string,
 then the body; two sources that disagree (``/fail?result=complete``, or
-``?result=a&result=b``) are a 400.  A JSON body must be an object of strings; a
+``?result=a&result=b``) are a 400.  A JSON body must be an object of strings (a body
+labelled JSON that does not parse as JSON is the message, as any other text is); a
 form body is read as fields only when it has a ``result`` or ``message`` field —
 otherwise, like any other body (``curl --data-binary @error.log``), it is the message.
 
@@ -202,7 +203,9 @@ def _json_fields(body: bytes) -> dict[str, object]:
     except RecursionError:
         raise PingError(400, "invalid_json", "the JSON body is nested too deeply") from None
     except ValueError:
-        raise PingError(400, "invalid_json", "the body is not valid JSON") from None
+        # Not JSON at all, whatever its label: the job's text.  Healthchecks' Python client
+        # (healthchecks-io) labels every body application/json, its log lines included.
+        return {"message": body.decode("utf-8", "replace")}
     if not isinstance(data, dict):
         raise PingError(400, "invalid_json", 'a JSON body must be an object like {"result": "...", "message": "..."}')
     for name in _FIELDS:
