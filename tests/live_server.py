@@ -94,6 +94,14 @@ def start_live_server(workdir: Path, database_url: str | None = None, **extra_en
     raise RuntimeError(f"server did not answer within {STARTUP_TIMEOUT_S}s:\n{server.log()[-3000:]}")
 
 
+def create_api_key(server: LiveServer, *args: str) -> str:
+    """``python -m dashboard create-api-key ARGS…`` against the server's database; the token."""
+    done = subprocess.run([str(PROJECT_ROOT / ".venv/bin/python"), "-m", "dashboard", "create-api-key", *args],
+                          cwd=PROJECT_ROOT, env=server_env(server.port, server.database_url), check=True,
+                          capture_output=True, text=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
 def seed_heartbeat(database_url: str, interval: int = 10) -> str:
     """A new heartbeat in a new service; returns its check-in id (``ping_id``)."""
     engine = create_engine(database_url)

@@ -34,7 +34,9 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
 
 def test_unknown_routes_are_404(client: TestClient) -> None:
     assert_error(client.get("/api/v1/nothing-here"), 404, "not_found")
-    assert_error(client.get("/api/v2/service"), 404, "not_found")
+    assert_error(client.get("/api/v4/service"), 404, "not_found")
+    # /api/v2 and /api/v3 are Healthchecks' API, with its error shape (docs/healthchecks.md).
+    assert client.get("/api/v2/service").json() == {"error": "not found"}
 
 
 def test_a_wrong_method_is_405_with_allow(client: TestClient, anon: TestClient) -> None:

@@ -25,8 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dashboard.config import PROJECT_ROOT
-from tests.live_server import LiveServer, server_env, start_live_server
+from tests.live_server import LiveServer, create_api_key, start_live_server
 
 pytestmark = pytest.mark.server
 
@@ -87,25 +86,18 @@ class Project:
         return self.server.url
 
 
-def _key(server: LiveServer, *args: str) -> str:
-    done = subprocess.run([str(PROJECT_ROOT / ".venv/bin/python"), "-m", "dashboard", "create-api-key", *args],
-                          cwd=PROJECT_ROOT, env=server_env(server.port, server.database_url), check=True,
-                          capture_output=True, text=True)
-    return done.stdout.strip().splitlines()[-1]
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     server = start_live_server(Path(tmp_path_factory.mktemp("clients")))
     try:
-        admin = _key(server, "admin")
+        admin = create_api_key(server, "admin")
         headers = {"Authorization": f"Bearer {admin}"}
         service = httpx.post(f"{server.url}/api/v1/service", json={"name": "hc-project"}, headers=headers).json()
         httpx.post(f"{server.url}/api/v1/channel", headers=headers, json={
             "name": "Ops webhook", "kind": "webhook", "config": {"url": "https://hooks.example.com/ops"}})
         # A Healthchecks project's two keys: a read-write and a read-only one, limited to its service.
-        rw = _key(server, "project-rw", "--role", "editor", "--service", service["id"])
-        ro = _key(server, "project-ro", "--service", service["id"], "--read-only")
+        rw = create_api_key(server, "project-rw", "--role", "editor", "--service", service["id"])
+        ro = create_api_key(server, "project-ro", "--service", service["id"], "--read-only")
         yield Project(server, admin, service["id"], service["ping_key"], rw, ro)
     finally:
         server.stop()

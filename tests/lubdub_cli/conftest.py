@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from dashboard.config import PROJECT_ROOT
-from tests.live_server import LiveServer, server_env, start_live_server
+from tests.live_server import LiveServer, create_api_key, start_live_server
 
 
 @dataclass
@@ -27,11 +25,7 @@ class Live:
         return {**os.environ, "LUBDUB_URL": self.url, "LUBDUB_API_KEY": self.api_key, **extra}
 
 
-def make_key(server: LiveServer, *args: str) -> str:
-    done = subprocess.run([str(PROJECT_ROOT / ".venv/bin/python"), "-m", "dashboard", "create-api-key", *args],
-                          cwd=PROJECT_ROOT, env=server_env(server.port, server.database_url), check=True,
-                          capture_output=True, text=True)
-    return done.stdout.strip().splitlines()[-1]
+make_key = create_api_key
 
 
 @pytest.fixture(scope="package")

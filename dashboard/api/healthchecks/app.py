@@ -188,29 +188,16 @@ def _derived_slug(spec: CheckSpec, version: int) -> str | None:
 
 def _update_fields(spec: CheckSpec, version: int) -> dict[str, Any]:
     """The heartbeat fields a create or update request sets (Lubdub names)."""
-    fields: dict[str, Any] = {}
-    if "name" in spec:
-        fields["name"] = spec.get("name")
+    # Healthchecks: a schedule wins over a timeout; a timeout alone makes it a simple check.
+    renamed = {"name": "name", "tags": "tags", "desc": "description", "grace": "grace", "tz": "timezone",
+               "manual_resume": "manual_resume", "schedule" if "schedule" in spec else "timeout":
+               "schedule" if "schedule" in spec else "interval"}
+    fields: dict[str, Any] = {ours: spec.get(theirs) for theirs, ours in renamed.items() if theirs in spec}
     slug = _derived_slug(spec, version)
     if slug is not None:
         fields["slug"] = slug or None
-    if "tags" in spec:
-        fields["tags"] = spec.get("tags")
-    if "desc" in spec:
-        fields["description"] = spec.get("desc")
-    if "grace" in spec:
-        fields["grace"] = spec.get("grace")
-    # Healthchecks: a schedule wins over a timeout; a timeout alone makes it a simple check.
-    if "schedule" in spec:
-        fields["schedule"] = spec.get("schedule")
-    elif "timeout" in spec:
-        fields["interval"] = spec.get("timeout")
-    if "tz" in spec:
-        fields["timezone"] = spec.get("tz")
     if "methods" in spec:
         fields["methods"] = hc.methods_from_hc(spec.get("methods"))
-    if "manual_resume" in spec:
-        fields["manual_resume"] = spec.get("manual_resume")
     return fields
 
 
