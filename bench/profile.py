@@ -31,15 +31,19 @@ def _py_spy() -> str:
     return found
 
 
-def record(heartbeats: int, seconds: int, connections: int) -> Path:
-    output = RESULTS_DIR / f"profile-{heartbeats}.txt"
+def record(heartbeats: int, seconds: int, connections: int, *, postgres: bool = False,
+           new_connections: bool = False) -> Path:
+    variant = ("-postgres" if postgres else "") + ("-new-connections" if new_connections else "")
+    output = RESULTS_DIR / f"profile-{heartbeats}{variant}.txt"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    with live.running_server(heartbeats) as bench:
-        wrk.run(bench.server.url, duration_s=2, connections=connections, ids_file=bench.ids_file)  # warm-up
+    with live.running_server(heartbeats, postgres=postgres) as bench:
+        wrk.run(bench.server.url, duration_s=2, connections=connections, ids_file=bench.ids_file,
+                new_connections=new_connections)  # warm-up
         pid = live.backend_pid(bench)
         result: dict[str, wrk.WrkResult] = {}
         load = threading.Thread(target=lambda: result.setdefault("wrk", wrk.run(
-            bench.server.url, duration_s=seconds + 2, connections=connections, ids_file=bench.ids_file)))
+            bench.server.url, duration_s=seconds + 2, connections=connections, ids_file=bench.ids_file,
+            new_connections=new_connections)))
         load.start()
         subprocess.run([_py_spy(), "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200",
                         "--format", "raw", "--threads", "--idle", "--nonblocking", "--output", str(output)],
@@ -82,9 +86,12 @@ def main() -> None:
     parser.add_argument("--heartbeats", type=int, default=checkin.HEARTBEATS)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=checkin.CONNECTIONS)
+    parser.add_argument("--postgres", action="store_true", help="the server on a scratch PostgreSQL database")
+    parser.add_argument("--new-connections", action="store_true", help="a new connection for every request")
     parser.add_argument("--summarize", type=Path, help="only summarize an existing raw profile")
     args = parser.parse_args()
-    path = args.summarize or record(args.heartbeats, args.seconds, args.connections)
+    path = args.summarize or record(args.heartbeats, args.seconds, args.connections, postgres=args.postgres,
+                                                 new_connections=args.new_connections)
     summarize(path)
 
 
