@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m bench [--quick] [checkin throughput burst detector queries memory scaling cron]``.
+"""Run the benchmarks: ``python -m bench [--quick] [checkin throughput burst detector queries memory scaling cron soak]``.
 
 Without names, all of them in that order.  Each writes bench/results/<name>.json
 (``<name>-quick.json`` with ``--quick``) and prints its figures against the
@@ -17,7 +17,7 @@ import traceback
 from bench import wrk
 from bench.report import Figure, summary_line
 
-BENCHMARKS = ("checkin", "throughput", "burst", "detector", "queries", "memory", "scaling", "cron")
+BENCHMARKS = ("checkin", "throughput", "burst", "detector", "queries", "memory", "scaling", "cron", "soak")
 NEEDS_WRK = {"checkin", "throughput", "burst", "memory", "scaling", "cron"}
 
 
